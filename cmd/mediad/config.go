@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/internal/blob"
+	"github.com/wxalbum/mediad/internal/config"
+	"github.com/wxalbum/mediad/worker"
+)
+
+// Config is every setting of the process, composed of the packages' own
+// configs. It is read from MEDIA_* variables here and nowhere else.
+type Config struct {
+	HTTPAddr        string
+	MetricsAddr     string
+	PublicURL       string
+	DatabaseURL     string
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	SigningKey      []byte
+	Auth            auth.Config
+	Blob            blob.Config
+	Worker          worker.Config
+}
+
+// LoadConfig reads and validates the configuration.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	e := config.New(getenv)
+	c := Config{
+		HTTPAddr:        e.Addr("MEDIA_HTTP_ADDR", "127.0.0.1:8080"),
+		MetricsAddr:     e.Addr("MEDIA_METRICS_ADDR", "127.0.0.1:9090"),
+		PublicURL:       strings.TrimRight(e.String("MEDIA_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
+		DatabaseURL:     e.String("MEDIA_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/media?sslmode=disable"),
+		ShutdownTimeout: e.Duration("MEDIA_SHUTDOWN_TIMEOUT", 30*time.Second),
+		Auth: auth.Config{
+			SessionTTL:    e.Duration("MEDIA_SESSION_TTL", 30*24*time.Hour),
+			DevLogin:      e.Bool("MEDIA_DEV_LOGIN", false),
+			WeChatBaseURL: e.String("MEDIA_WECHAT_BASE_URL", "https://api.weixin.qq.com"),
+			WeChatAppID:   e.String("MEDIA_WECHAT_APPID", ""),
+			WeChatSecret:  e.String("MEDIA_WECHAT_SECRET", ""),
+			WeChatTimeout: e.Duration("MEDIA_WECHAT_TIMEOUT", 5*time.Second),
+		},
+		Blob: blob.Config{
+			Endpoint:  e.String("MEDIA_S3_ENDPOINT", "127.0.0.1:9000"),
+			AccessKey: e.String("MEDIA_S3_ACCESS_KEY", ""),
+			SecretKey: e.String("MEDIA_S3_SECRET_KEY", ""),
+			Bucket:    e.String("MEDIA_S3_BUCKET", "media"),
+			Secure:    e.Bool("MEDIA_S3_SECURE", false),
+			PartSize:  e.Bytes("MEDIA_S3_PART_SIZE", 8<<20),
+		},
+		Worker: worker.Config{
+			RedisAddr:       e.Addr("MEDIA_REDIS_ADDR", "127.0.0.1:6379"),
+			RedisDB:         e.Int("MEDIA_REDIS_DB", 0, 0),
+			RedisPassword:   e.String("MEDIA_REDIS_PASSWORD", ""),
+			Concurrency:     e.Int("MEDIA_WORKER_CONCURRENCY", 2, 1),
+			ShutdownTimeout: e.Duration("MEDIA_WORKER_SHUTDOWN_TIMEOUT", 30*time.Second),
+			PhotoTimeout:    e.Duration("MEDIA_PHOTO_TIMEOUT", 2*time.Minute),
+			VideoTimeout:    e.Duration("MEDIA_VIDEO_TIMEOUT", 15*time.Minute),
+			MaxRetry:        e.Int("MEDIA_WORKER_MAX_RETRY", 8, 0),
+		},
+	}
+	c.LogLevel = logLevel(e, "MEDIA_LOG_LEVEL")
+	c.SigningKey = signingKey(e, "MEDIA_URL_SIGNING_KEY")
+	if err := e.Err(); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks what single variables cannot.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("MEDIA_PUBLIC_URL: want the public base URL such as https://media.example.com")
+	}
+	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
+	}
+	return errors.Join(c.Auth.Defaults().Validate(), c.Blob.Validate(), c.Worker.Defaults().Validate())
+}
+
+func logLevel(e *config.Env, name string) slog.Level {
+	var l slog.Level
+	v := e.String(name, "info")
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		e.Fail(name, "debug, info, warn or error", v)
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// signingKey reads the URL-signing key: at least 32 bytes, hex encoded.
+// Every API and worker process must share it, so it is never made up here.
+func signingKey(e *config.Env, name string) []byte {
+	v := e.String(name, "")
+	k, err := hex.DecodeString(v)
+	if err != nil || len(k) < 32 {
+		if len(v) > 0 {
+			v = "(hidden)"
+		}
+		e.Fail(name, "64 or more hex characters (scripts/devstack env prints one)", v)
+	}
+	return k
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/wxalbum/mediad/internal/httpx"
+	"github.com/wxalbum/mediad/internal/metrics"
+	"github.com/wxalbum/mediad/worker"
+)
+
+// start runs the API, the worker, or both until ctx ends, then drains.
+func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bool) error {
+	d, err := connect(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	m := metrics.New()
+	app, err := newApp(cfg, d, log, m)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	if serveHTTP {
+		if err := serveAPI(gctx, g, cfg, app.fiber, m, log); err != nil {
+			return err
+		}
+	}
+	if work {
+		srv, err := worker.NewServer(cfg.Worker, log, m.Registry)
+		if err != nil {
+			return err
+		}
+		if err := app.registerTasks(srv); err != nil {
+			return err
+		}
+		g.Go(func() error { return srv.Run(gctx) })
+		log.Info("worker started", "concurrency", cfg.Worker.Concurrency)
+	}
+	err = g.Wait()
+	app.close()
+	return err
+}
+
+// serveAPI listens on the API and metrics addresses. Listening happens
+// here, before returning, so a taken port fails start-up at once.
+func serveAPI(ctx context.Context, g *errgroup.Group, cfg Config, app *fiber.App, m *metrics.Metrics, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("MEDIA_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	mln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("MEDIA_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	log.Info("http listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String())
+	g.Go(func() error { return app.Listener(ln) })
+	g.Go(func() error { return m.Serve(ctx, mln) })
+	g.Go(func() error {
+		<-ctx.Done()
+		// Stop accepting, let in-flight requests finish within the timeout.
+		return app.ShutdownWithTimeout(cfg.ShutdownTimeout)
+	})
+	return nil
+}
+
+func fiberConfig(log *slog.Logger) fiber.Config {
+	return fiber.Config{
+		AppName:               "mediad",
+		DisableStartupMessage: true,
+		ErrorHandler:          httpx.ErrorHandler(log),
+		// Uploads are streamed: bodies above the first few KiB are handed
+		// to handlers as a stream and never buffered whole. JSON handlers
+		// bound what they read themselves (httpx.DecodeJSON).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    64 << 10,
+		ReadTimeout:                  10 * time.Minute, // a 1 GiB upload on a slow phone link
+		WriteTimeout:                 10 * time.Minute,
+		IdleTimeout:                  60 * time.Second,
+		ReadBufferSize:               16 << 10,
+	}
+}

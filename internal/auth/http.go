@@ -1,0 +1,132 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wxalbum/mediad/internal/apperr"
+	"github.com/wxalbum/mediad/internal/httpx"
+)
+
+const userKey = "auth_user"
+
+// Handler exposes the auth endpoints.
+type Handler struct{ svc *Service }
+
+// NewHandler returns the HTTP handlers for svc.
+func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+
+func timeout(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), 10*time.Second)
+}
+
+// RequireUser rejects requests without a live session with 401.
+func (h *Handler) RequireUser(c *fiber.Ctx) error {
+	tok, ok := bearer(c.Get(fiber.HeaderAuthorization))
+	if !ok {
+		return apperr.Unauthorized
+	}
+	ctx, cancel := timeout(c)
+	defer cancel()
+	u, err := h.svc.Authenticate(ctx, tok)
+	if err != nil {
+		return err
+	}
+	c.Locals(userKey, u)
+	return c.Next()
+}
+
+func bearer(h string) (string, bool) {
+	const p = "Bearer "
+	if len(h) <= len(p) || !strings.EqualFold(h[:len(p)], p) {
+		return "", false
+	}
+	return strings.TrimSpace(h[len(p):]), true
+}
+
+// CurrentUser returns the user RequireUser resolved.
+func CurrentUser(c *fiber.Ctx) *User {
+	u, _ := c.Locals(userKey).(*User)
+	return u
+}
+
+// UserID returns the signed-in user's id ("" when anonymous).
+func UserID(c *fiber.Ctx) string {
+	if u := CurrentUser(c); u != nil {
+		return u.ID
+	}
+	return ""
+}
+
+// WeChatLogin handles POST /v1/auth/wechat {"code"}.
+func (h *Handler) WeChatLogin(c *fiber.Ctx) error {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, cancel := timeout(c)
+	defer cancel()
+	s, err := h.svc.LoginWeChat(ctx, in.Code)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s)
+}
+
+// DevLogin handles POST /v1/auth/dev {"name"}.
+func (h *Handler) DevLogin(c *fiber.Ctx) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, cancel := timeout(c)
+	defer cancel()
+	s, err := h.svc.LoginDev(ctx, in.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s)
+}
+
+// Logout handles POST /v1/auth/logout.
+func (h *Handler) Logout(c *fiber.Ctx) error {
+	tok, _ := bearer(c.Get(fiber.HeaderAuthorization))
+	ctx, cancel := timeout(c)
+	defer cancel()
+	if err := h.svc.Logout(ctx, tok); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Me handles GET /v1/me.
+func (h *Handler) Me(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"user": CurrentUser(c)})
+}
+
+// UpdateMe handles PATCH /v1/me {"nickname"}.
+func (h *Handler) UpdateMe(c *fiber.Ctx) error {
+	var in struct {
+		Nickname *string `json:"nickname"`
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Nickname == nil {
+		return apperr.Invalidf("nickname is required.")
+	}
+	ctx, cancel := timeout(c)
+	defer cancel()
+	u, err := h.svc.SetNickname(ctx, UserID(c), *in.Nickname)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u})
+}

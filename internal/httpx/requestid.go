@@ -1,0 +1,26 @@
+package httpx
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wxalbum/mediad/internal/ids"
+)
+
+const requestIDKey = "request_id"
+
+// RequestIDs gives every request an id, echoed in X-Request-Id. A client
+// supplied id is not trusted (it would let clients forge log lines).
+func RequestIDs() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := ids.New()[:16]
+		c.Locals(requestIDKey, id)
+		c.Set("X-Request-Id", id)
+		return c.Next()
+	}
+}
+
+// RequestID returns the current request's id.
+func RequestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(requestIDKey).(string)
+	return id
+}

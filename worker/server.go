@@ -1,0 +1,95 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Server runs task handlers and the periodic-task scheduler.
+type Server struct {
+	cfg   Config
+	log   *slog.Logger
+	srv   *asynq.Server
+	sched *asynq.Scheduler
+	mux   *asynq.ServeMux
+	m     *taskMetrics
+}
+
+// NewServer returns a Server; handlers are added with Handle and periodic
+// tasks with Every before Run.
+func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := newTaskMetrics(reg, RedisOpt(cfg))
+	srv := asynq.NewServer(RedisOpt(cfg), asynq.Config{
+		Concurrency:     cfg.Concurrency,
+		Queues:          queues(),
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			log.Warn("task failed", "type", t.Type(), "err", err)
+		}),
+		Logger:   asynqLogger{log},
+		LogLevel: asynq.WarnLevel,
+	})
+	sched := asynq.NewScheduler(RedisOpt(cfg), &asynq.SchedulerOpts{Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel})
+	s := &Server{cfg: cfg, log: log, srv: srv, sched: sched, mux: asynq.NewServeMux(), m: m}
+	s.mux.Use(m.middleware)
+	return s, nil
+}
+
+// Handle registers h for task type pattern.
+func (s *Server) Handle(pattern string, h asynq.Handler) { s.mux.Handle(pattern, h) }
+
+// Every schedules a periodic task (cron spec such as "@every 5m"); its
+// unique option keeps several schedulers from piling up copies.
+func (s *Server) Every(spec, taskType string, queue string) error {
+	_, err := s.sched.Register(spec, asynq.NewTask(taskType, nil),
+		asynq.Queue(queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
+	return err
+}
+
+// Run starts the workers and the scheduler and blocks until ctx ends, then
+// shuts down: in-flight tasks get ShutdownTimeout to finish, and any that do
+// not are handed back to Redis to be retried.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.srv.Start(s.mux); err != nil {
+		return fmt.Errorf("asynq server: %w", err)
+	}
+	if err := s.sched.Start(); err != nil {
+		s.srv.Shutdown()
+		return fmt.Errorf("asynq scheduler: %w", err)
+	}
+	<-ctx.Done()
+	s.sched.Shutdown()
+	s.srv.Shutdown()
+	s.m.close()
+	return nil
+}
+
+// Retrying reports whether a failing task will be tried again, so a
+// handler on its last attempt can record a final failure in PostgreSQL
+// instead of leaving the item stuck.
+func Retrying(ctx context.Context) bool {
+	n, ok1 := asynq.GetRetryCount(ctx)
+	max, ok2 := asynq.GetMaxRetry(ctx)
+	return !ok1 || !ok2 || n < max
+}
+
+// IsSkipRetry reports whether err marks input that will never succeed.
+func IsSkipRetry(err error) bool { return errors.Is(err, asynq.SkipRetry) }
+
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
