@@ -11,8 +11,9 @@ import (
 // Client enqueues tasks; it implements the ports features declare
 // (upload.Enqueuer).
 type Client struct {
-	c   *asynq.Client
-	cfg Config
+	c    *asynq.Client
+	insp *asynq.Inspector
+	cfg  Config
 }
 
 // RedisOpt returns the Asynq connection options for cfg.
@@ -23,21 +24,32 @@ func RedisOpt(cfg Config) asynq.RedisClientOpt {
 // NewClient returns a Client.
 func NewClient(cfg Config) *Client {
 	cfg = cfg.Defaults()
-	return &Client{c: asynq.NewClient(RedisOpt(cfg)), cfg: cfg}
+	return &Client{c: asynq.NewClient(RedisOpt(cfg)), insp: asynq.NewInspector(RedisOpt(cfg)), cfg: cfg}
 }
 
-// Close releases the Redis connection.
-func (c *Client) Close() error { return c.c.Close() }
+// Close releases the Redis connections.
+func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
 
-func (c *Client) enqueue(ctx context.Context, t *asynq.Task, err error) error {
+func (c *Client) enqueue(ctx context.Context, t *asynq.Task, err error, queue, id string) error {
 	if err != nil {
 		return err
 	}
 	_, err = c.c.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil // already queued: the task id makes enqueueing idempotent
+		// Queued, running or retrying already: the task id makes
+		// enqueueing idempotent. But a finished copy (archived after its
+		// last try, or kept as completed) would hold the id forever, so a
+		// re-enqueue from the sweep replaces it.
+		info, ierr := c.insp.GetTaskInfo(queue, id)
+		if ierr != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
+			return nil
+		}
+		if derr := c.insp.DeleteTask(queue, id); derr != nil {
+			return fmt.Errorf("replace finished task %s: %w", id, derr)
+		}
+		_, err = c.c.EnqueueContext(ctx, t)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueue %s: %w", t.Type(), err)
 	}
 	return nil
@@ -46,11 +58,11 @@ func (c *Client) enqueue(ctx context.Context, t *asynq.Task, err error) error {
 // EnqueueProcess queues processing of a media item.
 func (c *Client) EnqueueProcess(ctx context.Context, mediaID string) error {
 	t, err := NewProcessMediaTask(mediaID, c.cfg)
-	return c.enqueue(ctx, t, err)
+	return c.enqueue(ctx, t, err, QueueCritical, "process:"+mediaID)
 }
 
 // EnqueueDelete queues removal of a deleted media item's objects.
 func (c *Client) EnqueueDelete(ctx context.Context, mediaID string) error {
 	t, err := NewDeleteMediaTask(mediaID, c.cfg)
-	return c.enqueue(ctx, t, err)
+	return c.enqueue(ctx, t, err, QueueDefault, "delete:"+mediaID)
 }

@@ -1,28 +1,42 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
+	"github.com/wxalbum/mediad/internal/ratelimit"
+	"github.com/wxalbum/mediad/internal/signer"
+	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
 
 // app is the composition root: every service built once and wired together.
 type app struct {
-	cfg   Config
-	log   *slog.Logger
-	deps  *deps
-	fiber *fiber.App
-	tasks *worker.Client
-	auth  *auth.Handler
+	cfg     Config
+	log     *slog.Logger
+	deps    *deps
+	fiber   *fiber.App
+	tasks   *worker.Client
+	auth    *auth.Handler
+	media   *upload.Handler
+	uploads *upload.Service
+	store   *upload.Store
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
 	authSvc, err := auth.NewService(cfg.Auth, auth.NewStore(d.pool))
+	if err != nil {
+		return nil, err
+	}
+	sg, err := signer.New(cfg.SigningKey)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +46,14 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		deps:  d,
 		tasks: worker.NewClient(cfg.Worker),
 		auth:  auth.NewHandler(authSvc),
+		store: upload.NewStore(d.pool),
 	}
+	limiter := ratelimit.New(d.redis, "upload", cfg.Upload.Defaults().RatePerMinute)
+	a.uploads, err = upload.NewService(cfg.Upload, a.store, d.blob, a.tasks, limiter, sg, log)
+	if err != nil {
+		return nil, err
+	}
+	a.media = upload.NewHandler(a.uploads, auth.UserID, cfg.PublicURL)
 	a.fiber = fiber.New(fiberConfig(log))
 	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {
@@ -46,7 +67,20 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 }
 
 func (a *app) registerTasks(srv *worker.Server) error {
-	return nil
+	proc, err := process.New(a.cfg.Process)
+	if err != nil {
+		return err
+	}
+	media := worker.NewMedia(a.store, a.deps.blob, proc, a.tasks, a.log)
+	house := worker.NewHousekeeping(upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks), a.uploads, a.log)
+	srv.Handle(worker.TypeProcessMedia, asynq.HandlerFunc(media.ProcessTask))
+	srv.Handle(worker.TypeDeleteMedia, asynq.HandlerFunc(media.DeleteTask))
+	srv.Handle(worker.TypeSweepMedia, asynq.HandlerFunc(house.Sweep))
+	srv.Handle(worker.TypeExpireUploads, asynq.HandlerFunc(house.ExpireUploads))
+	return errors.Join(
+		srv.Every("@every 5m", worker.TypeSweepMedia, worker.QueueLow),
+		srv.Every("@every 15m", worker.TypeExpireUploads, worker.QueueLow),
+	)
 }
 
 func (a *app) close() {

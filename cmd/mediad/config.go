@@ -11,6 +11,8 @@ import (
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
+	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
 
@@ -27,6 +29,8 @@ type Config struct {
 	Auth            auth.Config
 	Blob            blob.Config
 	Worker          worker.Config
+	Upload          upload.Config
+	Process         process.Options
 }
 
 // LoadConfig reads and validates the configuration.
@@ -65,6 +69,26 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			MaxRetry:        e.Int("MEDIA_WORKER_MAX_RETRY", 8, 0),
 		},
 	}
+	c.Upload = upload.Config{
+		MaxPhoto:      e.Bytes("MEDIA_UPLOAD_MAX_PHOTO", 30<<20),
+		MaxAvatar:     e.Bytes("MEDIA_UPLOAD_MAX_AVATAR", 5<<20),
+		MaxCover:      e.Bytes("MEDIA_UPLOAD_MAX_COVER", 10<<20),
+		MaxVideo:      e.Bytes("MEDIA_UPLOAD_MAX_VIDEO", 1<<30),
+		MaxChunked:    e.Bytes("MEDIA_UPLOAD_MAX_CHUNKED", 4<<30),
+		PartSize:      e.Bytes("MEDIA_UPLOAD_PART_SIZE", 8<<20),
+		UploadTTL:     e.Duration("MEDIA_UPLOAD_TTL", 24*time.Hour),
+		Quota:         e.Bytes("MEDIA_USER_QUOTA", 10<<30),
+		RatePerMinute: e.Int("MEDIA_UPLOAD_RATE_PER_MINUTE", 120, 1),
+		URLTTL:        e.Duration("MEDIA_URL_TTL", 10*time.Minute),
+		StuckAfter:    e.Duration("MEDIA_STUCK_AFTER", 15*time.Minute),
+		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", time.Hour),
+	}
+	c.Process = process.DefaultOptions()
+	c.Process.MaxPixels = e.Int("MEDIA_MAX_PIXELS", c.Process.MaxPixels, 1)
+	c.Process.MaxSide = e.Int("MEDIA_MAX_SIDE", c.Process.MaxSide, 1)
+	c.Process.DecodeBudgetBytes = e.Bytes("MEDIA_DECODE_BUDGET", c.Process.DecodeBudgetBytes)
+	c.Process.FFmpegPath = e.String("MEDIA_FFMPEG", c.Process.FFmpegPath)
+	c.Process.FFprobePath = e.String("MEDIA_FFPROBE", c.Process.FFprobePath)
 	c.LogLevel = logLevel(e, "MEDIA_LOG_LEVEL")
 	c.SigningKey = signingKey(e, "MEDIA_URL_SIGNING_KEY")
 	if err := e.Err(); err != nil {
@@ -82,7 +106,8 @@ func (c Config) Validate() error {
 	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
 		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
 	}
-	return errors.Join(c.Auth.Defaults().Validate(), c.Blob.Validate(), c.Worker.Defaults().Validate())
+	return errors.Join(c.Auth.Defaults().Validate(), c.Blob.Validate(), c.Worker.Defaults().Validate(),
+		c.Upload.Defaults().Validate(), c.Process.Validate())
 }
 
 func logLevel(e *config.Env, name string) slog.Level {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -71,7 +72,10 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 }
 
 // IncompleteUpload is a multipart upload MinIO still holds.
-type IncompleteUpload struct{ Key, UploadID string }
+type IncompleteUpload struct {
+	Key, UploadID string
+	Initiated     time.Time
+}
 
 // ListIncomplete lists unfinished multipart uploads under prefix.
 func (s *Store) ListIncomplete(ctx context.Context, prefix string) ([]IncompleteUpload, error) {
@@ -80,7 +84,7 @@ func (s *Store) ListIncomplete(ctx context.Context, prefix string) ([]Incomplete
 		if u.Err != nil {
 			return nil, translate(u.Err)
 		}
-		out = append(out, IncompleteUpload{Key: u.Key, UploadID: u.UploadID})
+		out = append(out, IncompleteUpload{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated})
 	}
 	return out, nil
 }

@@ -1,0 +1,252 @@
+package upload
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/wxalbum/mediad/internal/blob"
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/process"
+)
+
+// StartInput describes a chunked upload.
+type StartInput struct {
+	Input
+	Size   int64
+	SHA256 []byte // optional; checked at completion
+}
+
+// StartChunked begins a resumable upload after the same checks as a
+// direct upload; the declared size counts against the quota at once.
+func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, error) {
+	max := s.cfg.MaxChunkedSize(in.Kind)
+	if in.Size <= 0 {
+		return nil, ErrBadPart.WithMessage("size must be a positive number of bytes.")
+	}
+	if in.Size > max {
+		return nil, ErrTooLarge
+	}
+	limit, _, err := s.Admit(ctx, &in.Input, max)
+	if err != nil {
+		return nil, err
+	}
+	if in.Size > limit {
+		return nil, ErrQuotaExceeded
+	}
+	c := &Chunked{ID: ids.New(), OwnerID: in.OwnerID, MediaID: ids.New(), Kind: in.Kind, Size: in.Size,
+		SHA256: in.SHA256, AlbumID: in.AlbumID, Visibility: in.Visibility, PartSize: s.cfg.PartSize,
+		ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
+	c.Key = RawKey(c.MediaID)
+	if c.S3UploadID, err = s.blobs.NewMultipart(ctx, c.Key, "application/octet-stream"); err != nil {
+		return nil, err
+	}
+	if err := s.store.InsertChunked(ctx, c); err != nil {
+		_ = s.blobs.AbortMultipart(context.WithoutCancel(ctx), c.Key, c.S3UploadID)
+		return nil, err
+	}
+	return c, nil
+}
+
+// PutPart stores part n, which must have exactly its expected size. Part 1
+// is checked for an allowed format before it is stored. Only the uploader
+// can touch an upload; for anyone else it does not exist.
+func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length int64, body io.Reader) (blob.Part, error) {
+	c, err := s.findChunked(ctx, id, ownerID)
+	if err != nil {
+		return blob.Part{}, err
+	}
+	if ok, err := s.limit.Allow(ctx, "part:"+ownerID); err != nil {
+		return blob.Part{}, err
+	} else if !ok {
+		return blob.Part{}, ErrRateLimited
+	}
+	if n < 1 || n > c.Parts() {
+		return blob.Part{}, ErrBadPart.WithMessage("Part number must be between 1 and %d.", c.Parts())
+	}
+	want := c.PartLen(n)
+	if length != want {
+		return blob.Part{}, ErrBadPart.WithMessage("Part %d must have Content-Length %d.", n, want)
+	}
+	r := io.Reader(&exactReader{r: body, want: want})
+	if n == 1 {
+		head := make([]byte, min(512, want))
+		if _, err := io.ReadFull(r, head); err != nil {
+			return blob.Part{}, partErr(err)
+		}
+		if !FormatAllowed(c.Kind, process.Detect(head)) {
+			s.abort(ctx, c)
+			return blob.Part{}, ErrUnsupportedType
+		}
+		r = io.MultiReader(bytes.NewReader(head), r)
+	}
+	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
+	if err != nil {
+		return blob.Part{}, partErr(err)
+	}
+	return p, nil
+}
+
+// Parts lists the parts received, so a restarted client can resume.
+func (s *Service) Parts(ctx context.Context, id, ownerID string) (*Chunked, []blob.Part, error) {
+	c, err := s.findChunked(ctx, id, ownerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	parts, err := s.blobs.ListParts(ctx, c.Key, c.S3UploadID)
+	return c, parts, err
+}
+
+// Complete assembles the parts, checks size and (when declared) SHA-256
+// and the format again, and records the item. On a mismatch nothing is kept.
+func (s *Service) Complete(ctx context.Context, id, ownerID string) (*Media, bool, error) {
+	c, parts, err := s.Parts(ctx, id, ownerID)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := checkParts(c, parts); err != nil {
+		return nil, false, err
+	}
+	if err := s.blobs.CompleteMultipart(ctx, c.Key, c.S3UploadID, parts); err != nil {
+		return nil, false, err
+	}
+	sum, format, err := s.digest(ctx, c.Key)
+	if err == nil && (c.SHA256 != nil && !bytes.Equal(sum, c.SHA256)) {
+		err = ErrMismatch
+	} else if err == nil && !FormatAllowed(c.Kind, format) {
+		err = ErrUnsupportedType
+	}
+	if err != nil {
+		s.discard(ctx, c)
+		return nil, false, err
+	}
+	if err := s.store.DeleteChunked(ctx, c.ID); err != nil {
+		return nil, false, err
+	}
+	m := &Media{ID: c.MediaID, OwnerID: c.OwnerID, Kind: c.Kind, ContentType: format.ContentType(), Size: c.Size,
+		SHA256: sum, AlbumID: c.AlbumID, Visibility: c.Visibility}
+	return s.record(ctx, m)
+}
+
+// Abort discards an upload and its parts.
+func (s *Service) Abort(ctx context.Context, id, ownerID string) error {
+	c, err := s.findChunked(ctx, id, ownerID)
+	if err != nil {
+		return err
+	}
+	return s.abort(ctx, c)
+}
+
+// ExpireChunked aborts uploads past their expiry so no parts stay in the
+// object store; it returns how many it aborted.
+func (s *Service) ExpireChunked(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for {
+		batch, err := s.store.ExpiredChunked(ctx, now, 100)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, c := range batch {
+			if err := s.abort(ctx, c); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+func (s *Service) findChunked(ctx context.Context, id, ownerID string) (*Chunked, error) {
+	if !ids.Valid(id) {
+		return nil, ErrUploadNotFound
+	}
+	return s.store.FindChunked(ctx, id, ownerID)
+}
+
+func (s *Service) abort(ctx context.Context, c *Chunked) error {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.blobs.AbortMultipart(ctx, c.Key, c.S3UploadID); err != nil {
+		return err
+	}
+	return s.store.DeleteChunked(ctx, c.ID)
+}
+
+// discard removes a completed-but-refused object and its upload row.
+func (s *Service) discard(ctx context.Context, c *Chunked) {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.blobs.Delete(ctx, c.Key); err != nil {
+		s.log.Warn("refused upload left for the sweep", "media_id", c.MediaID, "err", err)
+	}
+	if err := s.store.DeleteChunked(ctx, c.ID); err != nil {
+		s.log.Warn("upload row left for expiry", "upload_id", c.ID, "err", err)
+	}
+}
+
+// digest reads the assembled object once for its SHA-256 and format.
+func (s *Service) digest(ctx context.Context, key string) ([]byte, process.Format, error) {
+	rc, _, err := s.blobs.Open(ctx, key, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(rc, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, "", err
+	}
+	h.Write(head[:n])
+	if _, err := io.Copy(h, rc); err != nil {
+		return nil, "", fmt.Errorf("read assembled upload: %w", err)
+	}
+	return h.Sum(nil), process.Detect(head[:n]), nil
+}
+
+func checkParts(c *Chunked, parts []blob.Part) error {
+	if len(parts) != c.Parts() {
+		return ErrIncomplete.WithMessage("Received %d of %d parts.", len(parts), c.Parts())
+	}
+	for i, p := range parts {
+		if p.Number != i+1 || p.Size != c.PartLen(p.Number) {
+			return ErrIncomplete.WithMessage("Part %d is missing or has the wrong size.", i+1)
+		}
+	}
+	return nil
+}
+
+// exactReader yields exactly want bytes; a body that ends early is
+// io.ErrUnexpectedEOF (the declared Content-Length was a lie).
+type exactReader struct {
+	r    io.Reader
+	want int64
+	got  int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	if e.got == e.want {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > e.want-e.got {
+		p = p[:e.want-e.got]
+	}
+	n, err := e.r.Read(p)
+	e.got += int64(n)
+	if errors.Is(err, io.EOF) && e.got < e.want {
+		return n, io.ErrUnexpectedEOF
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return n, err
+}
+
+func partErr(err error) error {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return ErrBadPart.WithMessage("The part is shorter than expected.")
+	}
+	return err
+}

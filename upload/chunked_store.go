@@ -1,0 +1,80 @@
+package upload
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wxalbum/mediad/internal/db"
+)
+
+// Chunked is a resumable upload in progress, backed by an S3 multipart upload.
+type Chunked struct {
+	ID         string
+	OwnerID    string
+	MediaID    string
+	Kind       Kind
+	Size       int64
+	SHA256     []byte
+	AlbumID    *string
+	Visibility Visibility
+	S3UploadID string
+	Key        string
+	PartSize   int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// Parts is how many parts the upload has.
+func (c *Chunked) Parts() int { return int((c.Size + c.PartSize - 1) / c.PartSize) }
+
+// PartLen is the exact size part n (1-based) must have.
+func (c *Chunked) PartLen(n int) int64 {
+	if n == c.Parts() {
+		return c.Size - int64(n-1)*c.PartSize
+	}
+	return c.PartSize
+}
+
+const chunkedCols = `id, owner_id, media_id, kind, size_bytes, sha256, album_id, coalesce(visibility,''), s3_upload_id, object_key, part_size, created_at, expires_at`
+
+func scanChunked(row pgx.Row) (*Chunked, error) {
+	var c Chunked
+	err := row.Scan(&c.ID, &c.OwnerID, &c.MediaID, &c.Kind, &c.Size, &c.SHA256, &c.AlbumID, &c.Visibility,
+		&c.S3UploadID, &c.Key, &c.PartSize, &c.CreatedAt, &c.ExpiresAt)
+	if db.IsNoRows(err) {
+		return nil, ErrUploadNotFound
+	}
+	return &c, err
+}
+
+// InsertChunked records a started upload.
+func (s *Store) InsertChunked(ctx context.Context, c *Chunked) error {
+	return s.pool.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
+		s3_upload_id, object_key, part_size, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12)
+		RETURNING created_at`, c.ID, c.OwnerID, c.MediaID, c.Kind, c.Size, c.SHA256, c.AlbumID, c.Visibility,
+		c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt).Scan(&c.CreatedAt)
+}
+
+// FindChunked returns the owner's live upload id; anyone else's, or an
+// expired one, is ErrUploadNotFound.
+func (s *Store) FindChunked(ctx context.Context, id, ownerID string) (*Chunked, error) {
+	return scanChunked(s.pool.QueryRow(ctx, `SELECT `+chunkedCols+` FROM uploads
+		WHERE id = $1 AND owner_id = $2 AND expires_at > now()`, id, ownerID))
+}
+
+// DeleteChunked removes an upload's row.
+func (s *Store) DeleteChunked(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
+	return err
+}
+
+// ExpiredChunked returns uploads past their expiry.
+func (s *Store) ExpiredChunked(ctx context.Context, now time.Time, limit int) ([]*Chunked, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+chunkedCols+` FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Chunked, error) { return scanChunked(r) })
+}

@@ -1,0 +1,34 @@
+package upload
+
+import (
+	"context"
+	"io"
+
+	"github.com/wxalbum/mediad/internal/blob"
+)
+
+// Enqueuer asks for background work; the worker package implements it.
+type Enqueuer interface {
+	EnqueueProcess(ctx context.Context, mediaID string) error
+	EnqueueDelete(ctx context.Context, mediaID string) error
+}
+
+// Blobs is what upload needs from the object store.
+type Blobs interface {
+	PutStream(ctx context.Context, key string, r io.Reader, contentType string) (int64, error)
+	Open(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error)
+	Stat(ctx context.Context, key string) (blob.Info, error)
+	Delete(ctx context.Context, key string) error
+	NewMultipart(ctx context.Context, key, contentType string) (string, error)
+	PutPart(ctx context.Context, key, uploadID string, n int, r io.Reader, size int64) (blob.Part, error)
+	ListParts(ctx context.Context, key, uploadID string) ([]blob.Part, error)
+	CompleteMultipart(ctx context.Context, key, uploadID string, parts []blob.Part) error
+	AbortMultipart(ctx context.Context, key, uploadID string) error
+}
+
+// Limiter allows at most a configured number of events per key and minute.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (bool, error)
+}
+
+var _ Blobs = (*blob.Store)(nil)

@@ -1,0 +1,202 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/internal/signer"
+)
+
+// Service takes uploads and answers questions about media.
+type Service struct {
+	cfg       Config
+	store     *Store
+	blobs     Blobs
+	queue     Enqueuer
+	limit     Limiter
+	signer    *signer.Signer
+	linkCheck LinkCheck
+	log       *slog.Logger
+}
+
+// NewService validates cfg and returns a Service.
+func NewService(cfg Config, store *Store, blobs Blobs, queue Enqueuer, limit Limiter, sg *signer.Signer, log *slog.Logger) (*Service, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, store: store, blobs: blobs, queue: queue, limit: limit, signer: sg, log: log}, nil
+}
+
+// Input describes an upload before its bytes arrive.
+type Input struct {
+	OwnerID    string
+	Kind       Kind
+	AlbumID    *string
+	Visibility Visibility
+}
+
+// Admit checks everything that can be checked before the bytes arrive:
+// rate, album rights, quota. It resolves the default visibility and returns
+// the byte limit for this upload (the kind's limit or the quota left).
+// Permissions: uploading into an album needs owner or contributor (covers:
+// owner); a non-member gets ErrAlbumNotFound, a viewer ErrForbidden.
+func (s *Service) Admit(ctx context.Context, in *Input, kindMax int64) (limit int64, quotaBound bool, err error) {
+	if ok, err := s.limit.Allow(ctx, "upload:"+in.OwnerID); err != nil {
+		return 0, false, err
+	} else if !ok {
+		return 0, false, ErrRateLimited
+	}
+	if err := s.resolveAlbum(ctx, in); err != nil {
+		return 0, false, err
+	}
+	used, err := s.store.UsedBytes(ctx, in.OwnerID)
+	if err != nil {
+		return 0, false, err
+	}
+	left := s.cfg.Quota - used
+	if left <= 0 {
+		return 0, false, ErrQuotaExceeded
+	}
+	if left < kindMax {
+		return left, true, nil
+	}
+	return kindMax, false, nil
+}
+
+func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
+	switch {
+	case in.Kind == KindCover && in.AlbumID == nil:
+		return fmt.Errorf("%w", ErrForbidden.WithMessage("A cover needs album_id."))
+	case in.Kind == KindAvatar && in.AlbumID != nil:
+		return ErrBadKind.WithMessage("An avatar does not belong to an album.")
+	case in.AlbumID == nil:
+		if in.Visibility == "" {
+			in.Visibility = Members
+		}
+		return nil
+	}
+	acc, err := s.store.AlbumAccess(ctx, *in.AlbumID, in.OwnerID)
+	if err != nil {
+		return err
+	}
+	if !CanUploadInto(acc.Role, in.Kind) {
+		return ErrForbidden
+	}
+	if in.Visibility == "" {
+		in.Visibility = acc.DefaultVisibility
+	}
+	return nil
+}
+
+// Upload streams body into the quarantine prefix and records the item.
+// Nothing is kept when it fails: the type is checked on the first bytes
+// before anything is written, a body past the limit aborts the object, and
+// the row is only written once the object is complete. It returns the
+// existing item (dup true) when the same user already uploaded the same
+// bytes into the same album.
+func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media, bool, error) {
+	kindMax := s.cfg.MaxSize(in.Kind)
+	limit, quotaBound, err := s.Admit(ctx, &in, kindMax)
+	if err != nil {
+		return nil, false, err
+	}
+	sn, err := sniff(body, limit)
+	if err != nil {
+		return nil, false, s.streamErr(err, quotaBound)
+	}
+	if !FormatAllowed(in.Kind, sn.format) {
+		return nil, false, ErrUnsupportedType
+	}
+	m := &Media{ID: ids.New(), OwnerID: in.OwnerID, Kind: in.Kind, ContentType: sn.format.ContentType(),
+		AlbumID: in.AlbumID, Visibility: in.Visibility}
+	key := RawKey(m.ID)
+	n, err := s.blobs.PutStream(ctx, key, sn, m.ContentType)
+	if err != nil {
+		return nil, false, s.streamErr(err, quotaBound)
+	}
+	m.Size, m.SHA256 = n, sn.sum.Sum(nil)
+	return s.record(ctx, m)
+}
+
+// record inserts the row for a stored raw object, or hands back the
+// duplicate and removes the new copy.
+func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
+	dup, err := s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.SHA256)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		if dup == nil {
+			err = s.store.Insert(ctx, m)
+			if errors.Is(err, errDuplicate) {
+				dup, err = s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.SHA256)
+			}
+		}
+	}
+	if err != nil || dup != nil {
+		// No row will point at the new object: remove it now.
+		if derr := s.blobs.Delete(context.WithoutCancel(ctx), RawKey(m.ID)); derr != nil {
+			s.log.Warn("raw upload left for the sweep", "media_id", m.ID, "err", derr)
+		}
+		return dup, dup != nil, err
+	}
+	// After commit. If this fails (or we crash here) the sweep finds the
+	// row still processing and enqueues it again.
+	if err := s.queue.EnqueueProcess(ctx, m.ID); err != nil {
+		s.log.Warn("enqueue failed; the sweep will retry", "media_id", m.ID, "err", err)
+	}
+	return m, false, nil
+}
+
+func (s *Service) streamErr(err error, quotaBound bool) error {
+	switch {
+	case errors.Is(err, errLimit) && quotaBound:
+		return ErrQuotaExceeded
+	case errors.Is(err, errLimit):
+		return ErrTooLarge
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrTruncated
+	}
+	return err
+}
+
+// Get returns an item the viewer may see, else ErrNotFound.
+func (s *Service) Get(ctx context.Context, id, viewerID string) (*Media, error) {
+	if !ids.Valid(id) {
+		return nil, ErrNotFound
+	}
+	return s.store.FindVisible(ctx, id, viewerID)
+}
+
+// Delete hides an item at once and queues removal of its objects.
+// Permissions: the uploader, or the owner of the item's album. Anyone else
+// gets ErrNotFound.
+func (s *Service) Delete(ctx context.Context, id, viewerID string) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	m, err := s.store.Find(ctx, id)
+	if err != nil {
+		return err
+	}
+	role := ""
+	if m.AlbumID != nil && m.OwnerID != viewerID {
+		acc, err := s.store.AlbumAccess(ctx, *m.AlbumID, viewerID)
+		if err != nil && !errors.Is(err, ErrAlbumNotFound) {
+			return err
+		}
+		role = acc.Role
+	}
+	if !CanDelete(viewerID, m, role) {
+		return ErrNotFound
+	}
+	if err := s.store.MarkDeleting(ctx, id); err != nil {
+		return err
+	}
+	if err := s.queue.EnqueueDelete(ctx, id); err != nil {
+		s.log.Warn("enqueue delete failed; the sweep will retry", "media_id", id, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package upload
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wxalbum/mediad/internal/db"
+)
+
+// Store keeps media rows in PostgreSQL.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+const mediaCols = `m.id, m.owner_id, m.kind, m.status, m.fail_reason, m.content_type, m.size_bytes, m.sha256,
+	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at`
+
+func scanMedia(row pgx.Row) (*Media, error) {
+	var m Media
+	err := row.Scan(&m.ID, &m.OwnerID, &m.Kind, &m.Status, &m.FailReason, &m.ContentType, &m.Size, &m.SHA256,
+		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt)
+	if db.IsNoRows(err) {
+		return nil, ErrNotFound
+	}
+	return &m, err
+}
+
+// visibleTo is the SQL form of CanView for viewer $2: the uploader sees
+// their items in any state but deleting; a current member of an active
+// album sees its ready members- and link-visible items.
+const visibleTo = `m.status <> 'deleting' AND (m.owner_id = $2 OR (
+	m.status = 'ready' AND m.visibility IN ('members','link') AND m.album_id IS NOT NULL AND EXISTS (
+		SELECT 1 FROM album_members am JOIN albums a ON a.id = am.album_id
+		WHERE am.album_id = m.album_id AND am.user_id = $2 AND a.status = 'active')))`
+
+// FindVisible returns media id if viewer may see it; otherwise ErrNotFound
+// (never "forbidden": an invisible item does not exist for the caller).
+func (s *Store) FindVisible(ctx context.Context, id, viewerID string) (*Media, error) {
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+visibleTo, id, viewerID))
+}
+
+// Find returns media id in any state (for workers).
+func (s *Store) Find(ctx context.Context, id string) (*Media, error) {
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1`, id))
+}
+
+// FindDuplicate returns the live item with the same owner, album and bytes.
+func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *string, sum []byte) (*Media, error) {
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m
+		WHERE m.owner_id = $1 AND coalesce(m.album_id,'') = coalesce($2,'') AND m.sha256 = $3
+		AND m.status IN ('processing','ready')`, ownerID, albumID, sum))
+}
+
+// Insert records a new item in state processing. A concurrent identical
+// upload loses on the dedupe index and gets ErrDuplicate.
+func (s *Store) Insert(ctx context.Context, m *Media) error {
+	err := s.pool.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
+		VALUES ($1,$2,$3,'processing',$4,$5,$6,$7,$8) RETURNING created_at, updated_at`,
+		m.ID, m.OwnerID, m.Kind, m.ContentType, m.Size, m.SHA256, m.AlbumID, m.Visibility).Scan(&m.CreatedAt, &m.UpdatedAt)
+	if db.IsUniqueViolation(err) {
+		return errDuplicate
+	}
+	m.Status = StatusProcessing
+	return err
+}
+
+var errDuplicate = errors.New("duplicate media")
+
+// AlbumAccess is the caller's standing in an album.
+type AlbumAccess struct {
+	Role              string // "" when not a member
+	DefaultVisibility Visibility
+}
+
+// AlbumAccess returns userID's role in an active album; an album that does
+// not exist, is dissolving, or has no such member is ErrAlbumNotFound.
+func (s *Store) AlbumAccess(ctx context.Context, albumID, userID string) (AlbumAccess, error) {
+	var a AlbumAccess
+	err := s.pool.QueryRow(ctx, `SELECT am.role, a.default_visibility FROM albums a
+		JOIN album_members am ON am.album_id = a.id AND am.user_id = $2
+		WHERE a.id = $1 AND a.status = 'active'`, albumID, userID).Scan(&a.Role, &a.DefaultVisibility)
+	if db.IsNoRows(err) {
+		return a, ErrAlbumNotFound
+	}
+	return a, err
+}
+
+// UsedBytes is what counts against a user's quota: live items plus
+// chunked uploads in flight.
+func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT
+		coalesce((SELECT sum(size_bytes) FROM media WHERE owner_id = $1 AND status IN ('processing','ready')),0) +
+		coalesce((SELECT sum(size_bytes) FROM uploads WHERE owner_id = $1),0)`, userID).Scan(&n)
+	return n, err
+}
+
+// MarkDeleting hides an item at once; its objects go in a task.
+func (s *Store) MarkDeleting(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE media SET status = 'deleting', updated_at = now() WHERE id = $1`, id)
+	return err
+}
+
+// DeleteRow removes an item's row after its objects are gone.
+func (s *Store) DeleteRow(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM media WHERE id = $1`, id)
+	return err
+}
+
+// Ready is what processing found out about an item.
+type Ready struct {
+	Width, Height int
+	DurationMS    *int64
+	Placeholder   string
+	ServedType    string
+}
+
+// MarkReady records a successful processing run in one transaction: the
+// row turns ready, and an avatar or cover takes its place on the user or
+// album. It reports whether the row changed, and the media id of an avatar
+// this one replaced ("" if none). A row no longer processing (deleted
+// meanwhile, or already done) is left as is.
+func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool, replaced string, err error) {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var kind Kind
+		var owner string
+		var album *string
+		err := tx.QueryRow(ctx, `UPDATE media SET status = 'ready', width = $2, height = $3, duration_ms = $4,
+			placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
+			WHERE id = $1 AND status = 'processing' RETURNING kind, owner_id, album_id`,
+			id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType).Scan(&kind, &owner, &album)
+		if db.IsNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		applied = true
+		switch {
+		case kind == KindAvatar:
+			var old *string
+			if err := tx.QueryRow(ctx, `SELECT avatar_media_id FROM users WHERE id = $1 FOR UPDATE`, owner).Scan(&old); err != nil {
+				return err
+			}
+			if old != nil && *old != id {
+				replaced = *old
+			}
+			_, err = tx.Exec(ctx, `UPDATE users SET avatar_media_id = $2 WHERE id = $1`, owner, id)
+		case kind == KindCover && album != nil:
+			_, err = tx.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active'`, *album, id)
+		}
+		return err
+	})
+	return applied, replaced, err
+}
+
+// MarkFailed records that processing will never succeed, with a reason code.
+func (s *Store) MarkFailed(ctx context.Context, id, reason string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE media SET status = 'failed', fail_reason = $2, updated_at = now()
+		WHERE id = $1 AND status = 'processing'`, id, reason)
+	return err
+}
+
+// Stuck returns items processing longer than age (their task was lost or
+// their worker died); the sweep enqueues them again.
+func (s *Store) Stuck(ctx context.Context, age time.Duration, limit int) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM media WHERE status = 'processing' AND updated_at < now() - $1::interval
+		ORDER BY updated_at LIMIT $2`, fmt.Sprintf("%d seconds", int(age.Seconds())), limit)
+}
+
+// Deleting returns items whose deletion task may have been lost.
+func (s *Store) Deleting(ctx context.Context, age time.Duration, limit int) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM media WHERE status = 'deleting' AND updated_at < now() - $1::interval
+		ORDER BY updated_at LIMIT $2`, fmt.Sprintf("%d seconds", int(age.Seconds())), limit)
+}
+
+// Touch pushes an item's updated_at forward so the sweep does not pick it
+// up again while its re-enqueued task waits.
+func (s *Store) Touch(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE media SET updated_at = now(), attempts = attempts + 1 WHERE id = $1`, id)
+	return err
+}
+
+// Exists reports which of ids have a media row or an upload row.
+func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	found := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
+	}
+	return found, rows.Err()
+}
+
+func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]string, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

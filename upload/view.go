@@ -1,0 +1,62 @@
+package upload
+
+import (
+	"time"
+
+	"github.com/wxalbum/mediad/internal/signer"
+)
+
+// View is the API form of a media item.
+type View struct {
+	ID           string             `json:"id"`
+	Kind         Kind               `json:"kind"`
+	Status       Status             `json:"status"`
+	FailReason   *string            `json:"fail_reason,omitempty"`
+	ContentType  string             `json:"content_type"`
+	Size         int64              `json:"size"`
+	AlbumID      *string            `json:"album_id"`
+	Visibility   Visibility         `json:"visibility"`
+	Width        *int               `json:"width,omitempty"`
+	Height       *int               `json:"height,omitempty"`
+	DurationMS   *int64             `json:"duration_ms,omitempty"`
+	Placeholder  *string            `json:"placeholder,omitempty"`
+	Mine         bool               `json:"mine"`
+	CreatedAt    time.Time          `json:"created_at"`
+	URLs         map[Variant]string `json:"urls,omitempty"`
+	URLsExpireAt *time.Time         `json:"urls_expire_at,omitempty"`
+}
+
+func (h *Handler) view(m *Media, viewerID string) View {
+	v := View{ID: m.ID, Kind: m.Kind, Status: m.Status, ContentType: m.ContentType, Size: m.Size, AlbumID: m.AlbumID,
+		Visibility: m.Visibility, Width: m.Width, Height: m.Height, DurationMS: m.DurationMS,
+		Placeholder: m.Placeholder, Mine: m.OwnerID == viewerID, CreatedAt: m.CreatedAt}
+	if v.Mine {
+		v.FailReason = m.FailReason
+	}
+	if m.Status == StatusReady {
+		exp := time.Now().Add(h.svc.cfg.URLTTL).Truncate(time.Second)
+		v.URLs = h.svc.SignedURLs(h.baseURL, m, "u:"+viewerID, exp)
+		v.URLsExpireAt = &exp
+	}
+	return v
+}
+
+// SignedURLs returns self-authorising URLs for every variant of a ready
+// item, issued to viewer ("u:<user id>" or "l:<link id>"). Nothing is
+// signed for an item that is not ready.
+func (s *Service) SignedURLs(base string, m *Media, viewer string, exp time.Time) map[Variant]string {
+	if m.Status != StatusReady {
+		return nil
+	}
+	urls := map[Variant]string{}
+	for _, v := range Variants(m.Kind) {
+		urls[v] = s.SignedURL(base, m.ID, v, viewer, exp)
+	}
+	return urls
+}
+
+// SignedURL returns one variant's URL.
+func (s *Service) SignedURL(base, mediaID string, v Variant, viewer string, exp time.Time) string {
+	tok := s.signer.Sign(signer.Grant{MediaID: mediaID, Variant: string(v), Viewer: viewer, Expires: exp})
+	return base + "/f/" + mediaID + "/" + string(v) + "?t=" + tok
+}
