@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -59,10 +60,16 @@ var queueSizeDesc = prometheus.NewDesc("mediad_queue_tasks", "Tasks in each queu
 func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueSizeDesc }
 
 func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
+	known, err := q.insp.Queues()
+	if err != nil {
+		return // Redis down: report nothing rather than zeros
+	}
 	for _, name := range []string{QueueCritical, QueueDefault, QueueLow} {
-		info, err := q.insp.GetQueueInfo(name)
-		if err != nil {
-			continue // a queue that was never used does not exist yet
+		info := &asynq.QueueInfo{} // a queue never used yet is empty
+		if slices.Contains(known, name) {
+			if info, err = q.insp.GetQueueInfo(name); err != nil {
+				continue
+			}
 		}
 		for state, n := range map[string]int{"pending": info.Pending, "active": info.Active,
 			"scheduled": info.Scheduled, "retry": info.Retry, "archived": info.Archived} {
