@@ -11,7 +11,7 @@ import (
 	_ "github.com/minio/minio-go/v7"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/redis/go-redis/v9"
+	_ "github.com/rwcarlsen/goexif/exif"
 	_ "golang.org/x/crypto/bcrypt"
 	_ "golang.org/x/image/webp"
-	_ "github.com/rwcarlsen/goexif/exif"
 )

@@ -97,4 +97,3 @@ func Count(tb testing.TB, pool *pgxpool.Pool, sql string, args ...any) int {
 	}
 	return n
 }
-
