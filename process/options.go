@@ -1,0 +1,68 @@
+package process
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Options configures a Processor. Zero fields are NOT defaulted by New: start
+// from DefaultOptions and override, then Validate.
+type Options struct {
+	MaxPixels                    int   // largest accepted width*height (default 50 MP, imgproxy's MaxSrcResolution)
+	MaxSide                      int   // largest accepted width or height (default 16384)
+	ThumbShortEdge               int   // thumb: shorter edge in px (default 320)
+	PreviewLongEdge              int   // preview: longer edge in px (default 1440)
+	CardWidth, CardHeight        int   // card: centre crop size (default 500x400)
+	ThumbQuality, PreviewQuality int   // JPEG qualities (default 80, 82; card uses PreviewQuality)
+	DecodeBudgetBytes            int64 // decoded pixel bytes allowed at once across goroutines (default 512 MiB)
+
+	FFmpegPath, FFprobePath string        // default "ffmpeg", "ffprobe"
+	HeifConvertPath         string        // default "heif-convert" (Debian package libheif-examples)
+	ToolTimeout             time.Duration // bound on every external tool run (default 2 min)
+}
+
+// DefaultOptions returns the documented defaults.
+func DefaultOptions() Options {
+	return Options{
+		MaxPixels:         50_000_000,
+		MaxSide:           16384,
+		ThumbShortEdge:    320,
+		PreviewLongEdge:   1440,
+		CardWidth:         500,
+		CardHeight:        400,
+		ThumbQuality:      80,
+		PreviewQuality:    82,
+		DecodeBudgetBytes: 512 << 20,
+		FFmpegPath:        "ffmpeg",
+		FFprobePath:       "ffprobe",
+		HeifConvertPath:   "heif-convert",
+		ToolTimeout:       2 * time.Minute,
+	}
+}
+
+// Validate reports the first invalid field.
+func (o Options) Validate() error {
+	pos := []struct {
+		name string
+		v    int64
+	}{
+		{"MaxPixels", int64(o.MaxPixels)}, {"MaxSide", int64(o.MaxSide)},
+		{"ThumbShortEdge", int64(o.ThumbShortEdge)}, {"PreviewLongEdge", int64(o.PreviewLongEdge)},
+		{"CardWidth", int64(o.CardWidth)}, {"CardHeight", int64(o.CardHeight)},
+		{"DecodeBudgetBytes", o.DecodeBudgetBytes}, {"ToolTimeout", int64(o.ToolTimeout)}}
+	for _, f := range pos {
+		if f.v <= 0 {
+			return fmt.Errorf("process: Options.%s must be > 0", f.name)
+		}
+	}
+	for _, q := range []int{o.ThumbQuality, o.PreviewQuality} {
+		if q < 1 || q > 100 {
+			return errors.New("process: JPEG qualities must be in 1..100")
+		}
+	}
+	if o.FFmpegPath == "" || o.FFprobePath == "" || o.HeifConvertPath == "" {
+		return errors.New("process: tool paths must not be empty")
+	}
+	return nil
+}
