@@ -18,6 +18,12 @@ type Store struct{ pool *pgxpool.Pool }
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+// MediaColumns selects a media row aliased m, in the order ScanMedia reads.
+const MediaColumns = mediaCols
+
+// ScanMedia reads a row selected with MediaColumns.
+func ScanMedia(row pgx.Row) (*Media, error) { return scanMedia(row) }
+
 const mediaCols = `m.id, m.owner_id, m.kind, m.status, m.fail_reason, m.content_type, m.size_bytes, m.sha256,
 	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at`
 
@@ -99,6 +105,25 @@ func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
 		coalesce((SELECT sum(size_bytes) FROM media WHERE owner_id = $1 AND status IN ('processing','ready')),0) +
 		coalesce((SELECT sum(size_bytes) FROM uploads WHERE owner_id = $1),0)`, userID).Scan(&n)
 	return n, err
+}
+
+// SetVisibility changes an item's visibility; only its uploader may, so
+// anyone else's item is ErrNotFound.
+func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibility) (*Media, error) {
+	return scanMedia(s.pool.QueryRow(ctx, `UPDATE media m SET visibility = $3, updated_at = now()
+		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' RETURNING `+mediaCols, id, ownerID, v))
+}
+
+// ListOwned returns the items ownerID uploaded, in any album, newest
+// first, after the keyset cursor (zero cursor: from the top).
+func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, limit int) ([]*Media, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting'
+		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
+		ownerID, after.TimeOrNil(), after.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
 }
 
 // MarkDeleting hides an item at once; its objects go in a task.

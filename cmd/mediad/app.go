@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
@@ -29,6 +30,8 @@ type app struct {
 	media   *upload.Handler
 	uploads *upload.Service
 	store   *upload.Store
+	albums  *albums.Handler
+	albumDB *albums.Store
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -54,6 +57,9 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		return nil, err
 	}
 	a.media = upload.NewHandler(a.uploads, auth.UserID, cfg.PublicURL)
+	a.albumDB = albums.NewStore(d.pool)
+	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
+	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
 	a.fiber = fiber.New(fiberConfig(log))
 	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {
@@ -72,11 +78,13 @@ func (a *app) registerTasks(srv *worker.Server) error {
 		return err
 	}
 	media := worker.NewMedia(a.store, a.deps.blob, proc, a.tasks, a.log)
-	house := worker.NewHousekeeping(upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks), a.uploads, a.log)
+	house := worker.NewHousekeeping(upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks), a.uploads, a.albumDB, a.tasks, a.log)
+	dissolver := worker.NewAlbums(a.albumDB, a.deps.blob, a.log, a.cfg.Albums.Defaults().DissolveBatch)
 	srv.Handle(worker.TypeProcessMedia, asynq.HandlerFunc(media.ProcessTask))
 	srv.Handle(worker.TypeDeleteMedia, asynq.HandlerFunc(media.DeleteTask))
 	srv.Handle(worker.TypeSweepMedia, asynq.HandlerFunc(house.Sweep))
 	srv.Handle(worker.TypeExpireUploads, asynq.HandlerFunc(house.ExpireUploads))
+	srv.Handle(worker.TypeDissolveAlbum, asynq.HandlerFunc(dissolver.DissolveTask))
 	return errors.Join(
 		srv.Every("@every 5m", worker.TypeSweepMedia, worker.QueueLow),
 		srv.Every("@every 15m", worker.TypeExpireUploads, worker.QueueLow),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
@@ -31,6 +32,7 @@ type Config struct {
 	Worker          worker.Config
 	Upload          upload.Config
 	Process         process.Options
+	Albums          albums.Config
 }
 
 // LoadConfig reads and validates the configuration.
@@ -83,6 +85,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		StuckAfter:    e.Duration("MEDIA_STUCK_AFTER", 15*time.Minute),
 		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", time.Hour),
 	}
+	c.Albums = albums.Config{MaxMembers: e.Int("MEDIA_ALBUM_MAX_MEMBERS", 500, 2)}
 	c.Process = process.DefaultOptions()
 	c.Process.MaxPixels = e.Int("MEDIA_MAX_PIXELS", c.Process.MaxPixels, 1)
 	c.Process.MaxSide = e.Int("MEDIA_MAX_SIDE", c.Process.MaxSide, 1)

@@ -1,0 +1,288 @@
+package albums
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/upload"
+)
+
+// Config holds album limits.
+type Config struct {
+	MaxMembers    int           // per album; default 500
+	InviteTTL     time.Duration // default invitation lifetime; default 7 days
+	MaxInviteTTL  time.Duration // default 30 days
+	DissolveBatch int           // items per RemoveObjects round; default 250 (x5 objects <= 1000 keys)
+}
+
+// Defaults fills zero values.
+func (c Config) Defaults() Config {
+	if c.MaxMembers == 0 {
+		c.MaxMembers = 500
+	}
+	if c.InviteTTL == 0 {
+		c.InviteTTL = 7 * 24 * time.Hour
+	}
+	if c.MaxInviteTTL == 0 {
+		c.MaxInviteTTL = 30 * 24 * time.Hour
+	}
+	if c.DissolveBatch == 0 {
+		c.DissolveBatch = 200
+	}
+	return c
+}
+
+// Dissolver queues an album's dissolution; the worker implements it.
+type Dissolver interface {
+	EnqueueDissolve(ctx context.Context, albumID string) error
+}
+
+// Service applies the album rules. Every method documents who may call it;
+// a caller who is not a member of the album gets ErrNotFound, never
+// ErrForbidden: an album you cannot see does not exist for you.
+type Service struct {
+	cfg     Config
+	store   *Store
+	uploads *upload.Service
+	queue   Dissolver
+}
+
+// NewService returns a Service.
+func NewService(cfg Config, store *Store, uploads *upload.Service, queue Dissolver) *Service {
+	return &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, queue: queue}
+}
+
+// ValidTitle trims a title and checks it has 1 to 64 characters.
+func ValidTitle(t string) (string, error) {
+	t = strings.TrimSpace(t)
+	if n := utf8.RuneCountInString(t); n < 1 || n > 64 || !utf8.ValidString(t) {
+		return "", ErrBadTitle
+	}
+	return t, nil
+}
+
+// Create makes an album owned by the caller.
+func (s *Service) Create(ctx context.Context, userID, title string, vis upload.Visibility) (*Album, error) {
+	t, err := ValidTitle(title)
+	if err != nil {
+		return nil, err
+	}
+	if vis == "" {
+		vis = upload.Members
+	}
+	return s.store.Create(ctx, userID, t, vis)
+}
+
+// role returns the caller's role, or ErrNotFound when not a member.
+func (s *Service) role(ctx context.Context, albumID, userID string) (Role, error) {
+	if !ids.Valid(albumID) {
+		return None, ErrNotFound
+	}
+	r, err := s.store.Role(ctx, albumID, userID)
+	if err == nil && r == None {
+		err = ErrNotFound
+	}
+	return r, err
+}
+
+// require returns ErrNotFound for non-members and ErrForbidden for members
+// whose role does not allow the action.
+func (s *Service) require(ctx context.Context, albumID, userID string, allowed func(Role) bool) (Role, error) {
+	r, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return r, err
+	}
+	if !allowed(r) {
+		return r, ErrForbidden
+	}
+	return r, nil
+}
+
+// Get returns an album for a member.
+func (s *Service) Get(ctx context.Context, albumID, userID string) (*Album, error) {
+	if !ids.Valid(albumID) {
+		return nil, ErrNotFound
+	}
+	return s.store.Find(ctx, albumID, userID)
+}
+
+// List returns the caller's albums with role and visible item count.
+func (s *Service) List(ctx context.Context, userID string) ([]*Album, error) {
+	return s.store.ListForUser(ctx, userID)
+}
+
+// Update renames or changes the default visibility (owner).
+func (s *Service) Update(ctx context.Context, albumID, userID string, title *string, vis *upload.Visibility) (*Album, error) {
+	if _, err := s.require(ctx, albumID, userID, CanEdit); err != nil {
+		return nil, err
+	}
+	if title != nil {
+		t, err := ValidTitle(*title)
+		if err != nil {
+			return nil, err
+		}
+		title = &t
+	}
+	if vis != nil && *vis == "" {
+		return nil, upload.ErrBadVisibility
+	}
+	if err := s.store.Update(ctx, albumID, title, vis); err != nil {
+		return nil, err
+	}
+	return s.store.Find(ctx, albumID, userID)
+}
+
+// SetCover sets the album cover to a ready, members-visible item (owner).
+func (s *Service) SetCover(ctx context.Context, albumID, userID, mediaID string) (*Album, error) {
+	if _, err := s.require(ctx, albumID, userID, CanEdit); err != nil {
+		return nil, err
+	}
+	if !ids.Valid(mediaID) {
+		return nil, ErrCoverNotUsable
+	}
+	if err := s.store.SetCover(ctx, albumID, mediaID); err != nil {
+		return nil, err
+	}
+	return s.store.Find(ctx, albumID, userID)
+}
+
+// Items lists the items the caller may see (members), newest first.
+func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, limit int) ([]*upload.Media, string, error) {
+	if _, err := s.role(ctx, albumID, userID); err != nil {
+		return nil, "", err
+	}
+	after, err := upload.ParseCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = min(max(limit, 1), 100)
+	items, err := s.store.Items(ctx, albumID, userID, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		next = upload.CursorAfter(items[limit-1]).String()
+	}
+	return items, next, nil
+}
+
+// RemoveItem deletes an item from the album: its uploader, or the owner
+// (moderation). Other members get ErrItemNotFound.
+func (s *Service) RemoveItem(ctx context.Context, albumID, userID, mediaID string) error {
+	r, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return err
+	}
+	item, err := s.store.Item(ctx, albumID, mediaID)
+	if err != nil {
+		return err
+	}
+	if !CanRemoveItem(userID, r, item) {
+		return ErrItemNotFound
+	}
+	return s.uploads.Delete(ctx, mediaID, userID)
+}
+
+// Members lists the members (members only).
+func (s *Service) Members(ctx context.Context, albumID, userID string) ([]Member, error) {
+	if _, err := s.require(ctx, albumID, userID, CanListMembers); err != nil {
+		return nil, err
+	}
+	return s.store.Members(ctx, albumID)
+}
+
+// Ranking ranks members by items the caller can see (members only).
+func (s *Service) Ranking(ctx context.Context, albumID, userID string) ([]RankEntry, error) {
+	if _, err := s.require(ctx, albumID, userID, CanView); err != nil {
+		return nil, err
+	}
+	return s.store.Ranking(ctx, albumID, userID)
+}
+
+// SetRole changes another member's role (owner; never to owner).
+func (s *Service) SetRole(ctx context.Context, albumID, userID, targetID string, to Role) error {
+	actor, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return err
+	}
+	target, err := s.store.Role(ctx, albumID, targetID)
+	if err != nil {
+		return err
+	}
+	if target == None {
+		return ErrMemberNotFound
+	}
+	if !CanChangeRole(actor, target, to, userID == targetID) {
+		return ErrForbidden
+	}
+	return s.store.SetRole(ctx, albumID, targetID, to)
+}
+
+// RemoveMember removes another member (owner). Their access ends at once;
+// their uploads stay theirs.
+func (s *Service) RemoveMember(ctx context.Context, albumID, userID, targetID string) error {
+	actor, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return err
+	}
+	target, err := s.store.Role(ctx, albumID, targetID)
+	if err != nil {
+		return err
+	}
+	if target == None {
+		return ErrMemberNotFound
+	}
+	if !CanRemoveMember(actor, target, userID == targetID) {
+		return ErrForbidden
+	}
+	return s.store.RemoveMember(ctx, albumID, targetID)
+}
+
+// Leave removes the caller from the album (not the owner), optionally
+// deleting their items in it first.
+func (s *Service) Leave(ctx context.Context, albumID, userID string, deleteMine bool) error {
+	r, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return err
+	}
+	if !CanLeave(r) {
+		return ErrOwnerMustStay
+	}
+	if deleteMine {
+		mine, err := s.store.ItemsOf(ctx, albumID, userID)
+		if err != nil {
+			return err
+		}
+		for _, id := range mine {
+			if err := s.uploads.Delete(ctx, id, userID); err != nil && !errors.Is(err, upload.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return s.store.RemoveMember(ctx, albumID, userID)
+}
+
+// Transfer hands ownership to another member (owner).
+func (s *Service) Transfer(ctx context.Context, albumID, userID, targetID string) error {
+	actor, err := s.role(ctx, albumID, userID)
+	if err != nil {
+		return err
+	}
+	target, err := s.store.Role(ctx, albumID, targetID)
+	if err != nil {
+		return err
+	}
+	if target == None {
+		return ErrMemberNotFound
+	}
+	if !CanTransfer(actor, target, userID == targetID) {
+		return ErrForbidden
+	}
+	return s.store.Transfer(ctx, albumID, userID, targetID)
+}

@@ -1,0 +1,195 @@
+package albums
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/upload"
+)
+
+// Store keeps albums, members and invitations in PostgreSQL. Every read
+// is filtered by the caller's membership in SQL: an album the caller is not
+// a member of is not found.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// visibleItems is the SQL form of CanSeeItem for viewer $2 in album $1
+// (the caller has already been found to be a member).
+const visibleItems = `m.album_id = $1 AND m.status <> 'deleting' AND (m.owner_id = $2 OR
+	(m.status = 'ready' AND m.visibility IN ('members','link')))`
+
+const albumCols = `a.id, a.owner_id, a.title, a.cover_media_id, a.default_visibility, a.status, a.created_at, am.role,
+	(SELECT count(*) FROM media m WHERE ` + visibleItems + `)`
+
+func scanAlbum(row pgx.Row) (*Album, error) {
+	var a Album
+	err := row.Scan(&a.ID, &a.OwnerID, &a.Title, &a.CoverMediaID, &a.DefaultVisibility, &a.Status, &a.CreatedAt, &a.MyRole, &a.ItemCount)
+	if db.IsNoRows(err) {
+		return nil, ErrNotFound
+	}
+	return &a, err
+}
+
+// Create makes an album owned by ownerID, with its owner as first member.
+func (s *Store) Create(ctx context.Context, ownerID, title string, vis upload.Visibility) (*Album, error) {
+	id := ids.New()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO albums (id, owner_id, title, default_visibility) VALUES ($1,$2,$3,$4)`,
+			id, ownerID, title, vis); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO album_members (album_id, user_id, role) VALUES ($1,$2,'owner')`, id, ownerID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Find(ctx, id, ownerID)
+}
+
+// Find returns an active album the user is a member of, else ErrNotFound.
+func (s *Store) Find(ctx context.Context, albumID, userID string) (*Album, error) {
+	return scanAlbum(s.pool.QueryRow(ctx, `SELECT `+albumCols+` FROM albums a
+		JOIN album_members am ON am.album_id = a.id AND am.user_id = $2
+		WHERE a.id = $1 AND a.status = 'active'`, albumID, userID))
+}
+
+// ListForUser returns the active albums userID belongs to, newest first.
+func (s *Store) ListForUser(ctx context.Context, userID string) ([]*Album, error) {
+	rows, err := s.pool.Query(ctx, `SELECT a.id, a.owner_id, a.title, a.cover_media_id, a.default_visibility, a.status,
+		a.created_at, am.role, (SELECT count(*) FROM media m WHERE m.album_id = a.id AND m.status <> 'deleting' AND
+		(m.owner_id = $1 OR (m.status = 'ready' AND m.visibility IN ('members','link'))))
+		FROM album_members am JOIN albums a ON a.id = am.album_id
+		WHERE am.user_id = $1 AND a.status = 'active' ORDER BY a.created_at DESC, a.id DESC LIMIT 1000`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Album, error) { return scanAlbum(r) })
+}
+
+// Role returns userID's role in an active album (None if not a member).
+func (s *Store) Role(ctx context.Context, albumID, userID string) (Role, error) {
+	var r Role
+	err := s.pool.QueryRow(ctx, `SELECT am.role FROM album_members am JOIN albums a ON a.id = am.album_id
+		WHERE am.album_id = $1 AND am.user_id = $2 AND a.status = 'active'`, albumID, userID).Scan(&r)
+	if db.IsNoRows(err) {
+		return None, nil
+	}
+	return r, err
+}
+
+// Update changes title and/or default visibility.
+func (s *Store) Update(ctx context.Context, albumID string, title *string, vis *upload.Visibility) error {
+	_, err := s.pool.Exec(ctx, `UPDATE albums SET title = coalesce($2, title),
+		default_visibility = coalesce($3, default_visibility) WHERE id = $1 AND status = 'active'`, albumID, title, vis)
+	return err
+}
+
+// SetCover makes mediaID the cover if it is a ready members- or
+// link-visible item of the album.
+func (s *Store) SetCover(ctx context.Context, albumID, mediaID string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active' AND EXISTS (
+		SELECT 1 FROM media WHERE id = $2 AND album_id = $1 AND status = 'ready' AND visibility IN ('members','link'))`, albumID, mediaID)
+	if err == nil && tag.RowsAffected() == 0 {
+		return ErrCoverNotUsable
+	}
+	return err
+}
+
+// Members lists an album's members, owner first.
+func (s *Store) Members(ctx context.Context, albumID string) ([]Member, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.id, u.nickname, u.avatar_media_id, am.role, am.joined_at
+		FROM album_members am JOIN users u ON u.id = am.user_id WHERE am.album_id = $1
+		ORDER BY am.role = 'owner' DESC, am.joined_at, u.id`, albumID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) {
+		var m Member
+		err := r.Scan(&m.UserID, &m.Nickname, &m.AvatarMediaID, &m.Role, &m.JoinedAt)
+		return m, err
+	})
+}
+
+// MemberCount counts an album's members.
+func (s *Store) MemberCount(ctx context.Context, albumID string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM album_members WHERE album_id = $1`, albumID).Scan(&n)
+	return n, err
+}
+
+// SetRole changes a non-owner member's role.
+func (s *Store) SetRole(ctx context.Context, albumID, userID string, r Role) error {
+	_, err := s.pool.Exec(ctx, `UPDATE album_members SET role = $3 WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID, r)
+	return err
+}
+
+// RemoveMember deletes a membership; access ends with the row.
+func (s *Store) RemoveMember(ctx context.Context, albumID, userID string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM album_members WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID)
+	return err
+}
+
+// Transfer makes newOwner the owner and the old owner a contributor, in
+// one transaction.
+func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE albums SET owner_id = $3 WHERE id = $1 AND owner_id = $2 AND status = 'active'`, albumID, oldOwner, newOwner)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `UPDATE album_members SET role = 'contributor' WHERE album_id = $1 AND user_id = $2`, albumID, oldOwner); err != nil {
+			return err
+		}
+		tag, err = tx.Exec(ctx, `UPDATE album_members SET role = 'owner' WHERE album_id = $1 AND user_id = $2`, albumID, newOwner)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrMemberNotFound
+		}
+		return err
+	})
+}
+
+// ItemsOf returns the ids of items userID uploaded into the album.
+func (s *Store) ItemsOf(ctx context.Context, albumID, userID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE album_id = $1 AND owner_id = $2 AND status <> 'deleting'`, albumID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// RankEntry is one member in the activity ranking.
+type RankEntry struct {
+	UserID   string `json:"user_id"`
+	Nickname string `json:"nickname"`
+	Items    int    `json:"items"`
+}
+
+// Ranking ranks current members by how many items they uploaded that the
+// viewer can see.
+func (s *Store) Ranking(ctx context.Context, albumID, viewerID string) ([]RankEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT u.id, u.nickname, count(m.id) AS n
+		FROM album_members am JOIN users u ON u.id = am.user_id
+		LEFT JOIN media m ON m.owner_id = am.user_id AND `+visibleItems+`
+		WHERE am.album_id = $1 GROUP BY u.id, u.nickname ORDER BY n DESC, u.id LIMIT 500`, albumID, viewerID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RankEntry, error) {
+		var e RankEntry
+		err := r.Scan(&e.UserID, &e.Nickname, &e.Items)
+		return e, err
+	})
+}
+
+var errNoRows = errors.New("no rows")

@@ -1,0 +1,63 @@
+package upload
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/wxalbum/mediad/internal/httpx"
+	"github.com/wxalbum/mediad/internal/ids"
+)
+
+// SetVisibility handles PATCH /v1/media/:id {"visibility"}: only the
+// uploader may; for anyone else the item does not exist.
+func (h *Handler) SetVisibility(c *fiber.Ctx) error {
+	var in struct {
+		Visibility string `json:"visibility"`
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	v, err := ParseVisibility(in.Visibility)
+	if err != nil || v == "" {
+		return ErrBadVisibility
+	}
+	id := c.Params("id")
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	ctx, cancel := bounded(c, 10*time.Second)
+	defer cancel()
+	m, err := h.svc.store.SetVisibility(ctx, id, h.userID(c), v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"media": h.view(m, h.userID(c))})
+}
+
+// Mine handles GET /v1/me/media?cursor=&limit=: everything the caller
+// uploaded, in any album, even albums they have left.
+func (h *Handler) Mine(c *fiber.Ctx) error {
+	after, err := ParseCursor(c.Query("cursor"))
+	if err != nil {
+		return err
+	}
+	limit := min(max(c.QueryInt("limit", 50), 1), 100)
+	ctx, cancel := bounded(c, 10*time.Second)
+	defer cancel()
+	uid := h.userID(c)
+	items, err := h.svc.store.ListOwned(ctx, uid, after, limit+1)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		next = CursorAfter(items[limit-1]).String()
+	}
+	out := make([]View, len(items))
+	for i, m := range items {
+		out[i] = h.view(m, uid)
+	}
+	return c.JSON(fiber.Map{"media": out, "next_cursor": next})
+}
