@@ -90,6 +90,8 @@ const (
 	VariantThumb    Variant = "thumb"
 	VariantCard     Variant = "card"
 	VariantPoster   Variant = "poster" // videos only
+	// VariantDownload serves the stripped original as an attachment.
+	VariantDownload Variant = "download"
 )
 
 // Variants returns the variants a ready item of kind k has.
@@ -113,7 +115,12 @@ func RawKey(id string) string { return RawPrefix + id }
 
 // ObjectKey is the deterministic key of a variant, so a retried job
 // overwrites instead of duplicating.
-func ObjectKey(id string, v Variant) string { return MediaPrefix + id + "/" + string(v) }
+func ObjectKey(id string, v Variant) string {
+	if v == VariantDownload {
+		v = VariantOriginal
+	}
+	return MediaPrefix + id + "/" + string(v)
+}
 
 // ObjectPrefix holds every processed object of an item.
 func ObjectPrefix(id string) string { return MediaPrefix + id + "/" }

@@ -17,7 +17,7 @@ import (
 
 // LinkCheck reports whether share link linkID may still show mediaID; the
 // share package provides it. Without one, link grants never verify.
-type LinkCheck func(ctx context.Context, linkID, mediaID string) (bool, error)
+type LinkCheck func(ctx context.Context, linkID, mediaID, variant string) (bool, error)
 
 // SetLinkCheck installs the share links' access check.
 func (s *Service) SetLinkCheck(f LinkCheck) { s.linkCheck = f }
@@ -36,7 +36,7 @@ func (s *Service) authorize(ctx context.Context, g signer.Grant) (*Media, error)
 		m, err = s.store.Find(ctx, g.MediaID)
 		if err == nil && s.linkCheck != nil {
 			var ok bool
-			if ok, err = s.linkCheck(ctx, who, g.MediaID); err == nil && !ok {
+			if ok, err = s.linkCheck(ctx, who, g.MediaID, g.Variant); err == nil && !ok {
 				err = ErrNotFound
 			}
 		} else if err == nil {
@@ -81,7 +81,7 @@ func (h *Handler) ServeFile(c *fiber.Ctx) error {
 
 func validVariant(v Variant) bool {
 	switch v {
-	case VariantOriginal, VariantPreview, VariantThumb, VariantCard, VariantPoster:
+	case VariantOriginal, VariantPreview, VariantThumb, VariantCard, VariantPoster, VariantDownload:
 		return true
 	}
 	return false
@@ -111,7 +111,11 @@ func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error
 	ct, ext := servedType(m, v)
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="%s.%s"`, v, ext))
+	disp, name := "inline", string(v)
+	if v == VariantDownload {
+		disp, name = "attachment", string(m.Kind)
+	}
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`%s; filename="%s.%s"`, disp, name, ext))
 	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("private, max-age=%d", max(0, int(time.Until(exp).Seconds()))))
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
 	length := info.Size
@@ -125,7 +129,7 @@ func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error
 }
 
 func servedType(m *Media, v Variant) (string, string) {
-	if v != VariantOriginal {
+	if v != VariantOriginal && v != VariantDownload {
 		return "image/jpeg", "jpg"
 	}
 	ct := m.ContentType

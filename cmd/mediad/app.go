@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/wxalbum/mediad/internal/ratelimit"
 	"github.com/wxalbum/mediad/internal/signer"
 	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
@@ -32,6 +34,7 @@ type app struct {
 	store   *upload.Store
 	albums  *albums.Handler
 	albumDB *albums.Store
+	shares  *share.Handler
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -60,6 +63,10 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	a.albumDB = albums.NewStore(d.pool)
 	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
 	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
+	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
+	shareSvc := share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries)
+	a.uploads.SetLinkCheck(shareSvc.Shows)
+	a.shares = share.NewHandler(shareSvc, auth.UserID, cfg.PublicURL, ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute))
 	a.fiber = fiber.New(fiberConfig(log))
 	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {

@@ -13,6 +13,7 @@ import (
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
 	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
@@ -33,6 +34,10 @@ type Config struct {
 	Upload          upload.Config
 	Process         process.Options
 	Albums          albums.Config
+	Share           share.Config
+	// PublicRatePerMinute bounds requests per client network to the
+	// public link routes (token guessing).
+	PublicRatePerMinute int
 }
 
 // LoadConfig reads and validates the configuration.
@@ -86,6 +91,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", time.Hour),
 	}
 	c.Albums = albums.Config{MaxMembers: e.Int("MEDIA_ALBUM_MAX_MEMBERS", 500, 2)}
+	c.Share = share.Config{MaxTTL: e.Duration("MEDIA_SHARE_MAX_TTL", 90*24*time.Hour)}
+	c.PublicRatePerMinute = e.Int("MEDIA_PUBLIC_RATE_PER_MINUTE", 600, 1)
 	c.Process = process.DefaultOptions()
 	c.Process.MaxPixels = e.Int("MEDIA_MAX_PIXELS", c.Process.MaxPixels, 1)
 	c.Process.MaxSide = e.Int("MEDIA_MAX_SIDE", c.Process.MaxSide, 1)

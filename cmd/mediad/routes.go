@@ -48,6 +48,13 @@ func (a *app) routes(r fiber.Router) {
 	r.Get("/v1/invites/:token", user, a.albums.PreviewInvite)
 	r.Post("/v1/invites/:token/accept", user, a.albums.AcceptInvite)
 
+	r.Post("/v1/shares", user, a.shares.Create)
+	r.Get("/v1/shares", user, a.shares.List)
+	r.Delete("/v1/shares/:id", user, a.shares.Revoke)
+	public := a.shares.RateLimit
+	r.Get("/v1/public/shares/:token", public, a.shares.Open)
+	r.Post("/v1/public/shares/:token/unlock", public, a.shares.Unlock)
+
 	// Self-authorising media URLs (signed grant in the query).
 	r.Get("/f/:id/:variant", a.media.ServeFile)
 }

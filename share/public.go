@@ -1,0 +1,112 @@
+package share
+
+import (
+	"context"
+	"time"
+
+	"github.com/wxalbum/mediad/upload"
+)
+
+// PublicItem is one item as a link recipient sees it: no uploader, no
+// dates, no file names, no metadata; only what is needed to show it.
+type PublicItem struct {
+	ID          string  `json:"id"`
+	Type        string  `json:"type"` // photo or video
+	Width       *int    `json:"width"`
+	Height      *int    `json:"height"`
+	Placeholder *string `json:"placeholder"`
+	ThumbURL    string  `json:"thumb_url"`
+	PreviewURL  string  `json:"preview_url"`
+	VideoURL    string  `json:"video_url,omitempty"`
+	PosterURL   string  `json:"poster_url,omitempty"`
+	DownloadURL string  `json:"download_url,omitempty"`
+}
+
+// PublicView is what GET /v1/public/shares/:token returns.
+type PublicView struct {
+	Title         string       `json:"title"`
+	Kind          string       `json:"kind"` // album or item
+	ExpiresAt     time.Time    `json:"expires_at"`
+	AllowDownload bool         `json:"allow_download"`
+	Items         []PublicItem `json:"items"`
+	NextCursor    string       `json:"next_cursor"`
+}
+
+// Open returns what a link shows right now, one page at a time. A
+// password link shows nothing without a valid unlock token. The first page
+// counts one open for today.
+func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, limit int) (*PublicView, error) {
+	l, err := s.resolve(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !s.unlocked(l, unlock) {
+		return nil, ErrLocked
+	}
+	after, err := upload.ParseCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	limit = min(max(limit, 1), 100)
+	items, next, err := s.items(ctx, l, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	if cursor == "" {
+		if err := s.store.CountOpen(ctx, l.ID, s.now()); err != nil {
+			return nil, err
+		}
+	}
+	v := &PublicView{Title: l.title, Kind: "album", ExpiresAt: l.ExpiresAt, AllowDownload: l.AllowDownload,
+		Items: make([]PublicItem, len(items)), NextCursor: next}
+	if l.MediaID != nil {
+		v.Kind = "item"
+	}
+	exp := s.now().Add(10 * time.Minute).Truncate(time.Second)
+	if l.ExpiresAt.Before(exp) {
+		exp = l.ExpiresAt
+	}
+	for i, m := range items {
+		v.Items[i] = s.publicItem(base, l, m, exp)
+	}
+	return v, nil
+}
+
+func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit int) ([]*upload.Media, string, error) {
+	if l.MediaID != nil {
+		if after.ID != "" {
+			return nil, "", nil
+		}
+		m, err := s.store.Item(ctx, *l.MediaID)
+		if err != nil {
+			return nil, "", ErrGone
+		}
+		return []*upload.Media{m}, "", nil
+	}
+	items, err := s.store.Items(ctx, *l.AlbumID, after, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		next = upload.CursorAfter(items[limit-1]).String()
+	}
+	return items, next, nil
+}
+
+func (s *Service) publicItem(base string, l *Link, m *upload.Media, exp time.Time) PublicItem {
+	viewer := "l:" + l.ID
+	url := func(v upload.Variant) string { return s.uploads.SignedURL(base, m.ID, v, viewer, exp) }
+	it := PublicItem{ID: m.ID, Type: "photo", Width: m.Width, Height: m.Height, Placeholder: m.Placeholder,
+		ThumbURL: url(upload.VariantThumb), PreviewURL: url(upload.VariantPreview)}
+	if m.Kind == upload.KindVideo {
+		it.Type = "video"
+		it.VideoURL = url(upload.VariantOriginal)
+		it.PosterURL = url(upload.VariantPoster)
+	}
+	if l.AllowDownload {
+		it.DownloadURL = url(upload.VariantDownload)
+	}
+	return it
+}

@@ -1,0 +1,230 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wxalbum/mediad/albums"
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/internal/signer"
+	"github.com/wxalbum/mediad/upload"
+)
+
+// Config holds link limits.
+type Config struct {
+	DefaultTTL time.Duration // default 7 days
+	MaxTTL     time.Duration // default 90 days
+	UnlockTTL  time.Duration // how long an unlock lasts; default 1h
+}
+
+// Defaults fills zero values.
+func (c Config) Defaults() Config {
+	if c.DefaultTTL == 0 {
+		c.DefaultTTL = 7 * 24 * time.Hour
+	}
+	if c.MaxTTL == 0 {
+		c.MaxTTL = 90 * 24 * time.Hour
+	}
+	if c.UnlockTTL == 0 {
+		c.UnlockTTL = time.Hour
+	}
+	return c
+}
+
+// Limiter counts attempts per key (Redis-backed in production).
+type Limiter interface {
+	Allow(ctx context.Context, key string) (bool, error)
+	Exceeded(ctx context.Context, key string) (bool, error)
+}
+
+// Service creates, lists, revokes and resolves links.
+type Service struct {
+	cfg      Config
+	store    *Store
+	uploads  *upload.Service
+	signer   *signer.Signer
+	badTries Limiter // wrong passwords per link and address
+	now      func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(cfg Config, store *Store, uploads *upload.Service, sg *signer.Signer, badTries Limiter) *Service {
+	return &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
+}
+
+// CreateInput describes a new link: exactly one of AlbumID and MediaID.
+type CreateInput struct {
+	AlbumID       *string
+	MediaID       *string
+	ExpiresIn     time.Duration
+	Password      *string
+	AllowDownload bool
+}
+
+// Create makes a link. Album links: owner or contributor of the album
+// (non-members: ErrNotFound from albums; viewers: forbidden). Item links:
+// the uploader only (anyone else: upload.ErrNotFound), and the item must be
+// ready with visibility link (else ErrNotShareable).
+func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (*Link, string, error) {
+	if (in.AlbumID == nil) == (in.MediaID == nil) {
+		return nil, "", ErrBadTarget
+	}
+	ttl := in.ExpiresIn
+	if ttl == 0 {
+		ttl = s.cfg.DefaultTTL
+	}
+	if ttl < time.Minute || ttl > s.cfg.MaxTTL {
+		return nil, "", ErrBadExpiry
+	}
+	if err := s.checkTarget(ctx, userID, in); err != nil {
+		return nil, "", err
+	}
+	var pw []byte
+	if in.Password != nil {
+		if n := utf8.RuneCountInString(*in.Password); n < 4 || n > 64 {
+			return nil, "", ErrBadPassword
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(*in.Password), bcrypt.DefaultCost)
+		if err != nil {
+			return nil, "", err
+		}
+		pw = h
+	}
+	l := &Link{AlbumID: in.AlbumID, MediaID: in.MediaID, CreatedBy: userID, AllowDownload: in.AllowDownload,
+		ExpiresAt: s.now().Add(ttl).UTC().Truncate(time.Second)}
+	tok, err := s.store.Create(ctx, l, pw)
+	return l, tok, err
+}
+
+func (s *Service) checkTarget(ctx context.Context, userID string, in CreateInput) error {
+	if in.AlbumID != nil {
+		if !ids.Valid(*in.AlbumID) {
+			return albums.ErrNotFound
+		}
+		r, err := s.store.role(ctx, *in.AlbumID, userID)
+		switch {
+		case err != nil:
+			return err
+		case r == "":
+			return albums.ErrNotFound
+		case !albums.CanShare(albums.Role(r)):
+			return albums.ErrForbidden
+		}
+		return nil
+	}
+	m, err := s.uploads.Get(ctx, *in.MediaID, userID)
+	if err != nil {
+		return err
+	}
+	if m.OwnerID != userID {
+		return upload.ErrNotFound
+	}
+	if m.Status != upload.StatusReady || m.Visibility != upload.Link {
+		return ErrNotShareable
+	}
+	return nil
+}
+
+// List returns the caller's links with their open counts.
+func (s *Service) List(ctx context.Context, userID string) ([]*Link, error) {
+	return s.store.ListByCreator(ctx, userID)
+}
+
+// Revoke ends a link: its creator, or the owner of its album. Anyone else
+// gets ErrNotFound.
+func (s *Service) Revoke(ctx context.Context, userID, id string) error {
+	if !ids.Valid(id) {
+		return ErrNotFound
+	}
+	l, err := s.store.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if l.CreatedBy != userID {
+		if l.AlbumID == nil {
+			return ErrNotFound
+		}
+		r, err := s.store.role(ctx, *l.AlbumID, userID)
+		if err != nil {
+			return err
+		}
+		if albums.Role(r) != albums.Owner {
+			return ErrNotFound
+		}
+	}
+	return s.store.Revoke(ctx, id)
+}
+
+// resolve finds a usable link by token: unknown is ErrNotFound; expired,
+// revoked or with its target gone is a 410 error.
+func (s *Service) resolve(ctx context.Context, token string) (*Link, error) {
+	if len(token) < 20 || len(token) > 128 {
+		return nil, ErrNotFound
+	}
+	l, err := s.store.ByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := stateErr(l.StateAt(s.now())); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Unlock checks a link's password and returns an unlock token bound to
+// that link. After 5 wrong tries from one address within the window,
+// every try is refused with ErrTooManyTries.
+func (s *Service) Unlock(ctx context.Context, token, password, addr string) (string, error) {
+	l, err := s.resolve(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if !l.HasPassword {
+		return s.unlockToken(l), nil
+	}
+	key := l.ID + ":" + addr
+	if over, err := s.badTries.Exceeded(ctx, key); err != nil {
+		return "", err
+	} else if over {
+		return "", ErrTooManyTries
+	}
+	if bcrypt.CompareHashAndPassword(l.passwordHash, []byte(password)) != nil {
+		if _, err := s.badTries.Allow(ctx, key); err != nil {
+			return "", err
+		}
+		return "", ErrWrongPassword
+	}
+	return s.unlockToken(l), nil
+}
+
+func (s *Service) unlockToken(l *Link) string {
+	return s.signer.Sign(signer.Grant{MediaID: l.ID, Variant: "unlock", Viewer: "l:" + l.ID, Expires: s.now().Add(s.cfg.UnlockTTL)})
+}
+
+// unlocked reports whether a password link was unlocked with unlock.
+func (s *Service) unlocked(l *Link, unlock string) bool {
+	if !l.HasPassword {
+		return true
+	}
+	_, err := s.signer.Verify(l.ID, "unlock", unlock, s.now())
+	return err == nil
+}
+
+// Shows is upload's link check for signed media URLs issued to a link: the
+// link is still usable and still shows the item (download: only when the
+// link allows downloads).
+func (s *Service) Shows(ctx context.Context, linkID, mediaID, variant string) (bool, error) {
+	ok, err := s.store.Shows(ctx, linkID, mediaID)
+	if err != nil || !ok || variant != string(upload.VariantDownload) {
+		return ok, err
+	}
+	l, err := s.store.ByID(ctx, linkID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && l.AllowDownload, err
+}

@@ -1,0 +1,132 @@
+package share
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/upload"
+)
+
+// Store keeps share links in PostgreSQL.
+type Store struct{ pool *pgxpool.Pool }
+
+// NewStore returns a Store on pool.
+func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// liveSQL is whether link s's target may still be shown: the album is
+// active and the creator is still its owner or a contributor; or the item
+// is ready, visible by link, still the creator's, and (when in an album)
+// the creator is still a member of that active album.
+const liveSQL = `CASE WHEN s.album_id IS NOT NULL THEN EXISTS (
+	SELECT 1 FROM albums a JOIN album_members am ON am.album_id = a.id
+	WHERE a.id = s.album_id AND a.status = 'active' AND am.user_id = s.created_by AND am.role IN ('owner','contributor'))
+ELSE EXISTS (
+	SELECT 1 FROM media m WHERE m.id = s.media_id AND m.owner_id = s.created_by AND m.status = 'ready' AND m.visibility = 'link'
+	AND (m.album_id IS NULL OR EXISTS (SELECT 1 FROM albums a JOIN album_members am ON am.album_id = a.id
+		WHERE a.id = m.album_id AND a.status = 'active' AND am.user_id = s.created_by)))
+END`
+
+const linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+	s.created_at, coalesce((SELECT sum(opens) FROM share_opens o WHERE o.share_id = s.id), 0),
+	(SELECT to_char(max(day), 'YYYY-MM-DD') FROM share_opens o WHERE o.share_id = s.id),
+	` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
+
+func scanLink(row pgx.Row) (*Link, error) {
+	var l Link
+	err := row.Scan(&l.ID, &l.AlbumID, &l.MediaID, &l.CreatedBy, &l.passwordHash, &l.AllowDownload, &l.ExpiresAt,
+		&l.RevokedAt, &l.CreatedAt, &l.Opens, &l.LastOpenedDay, &l.targetLive, &l.title)
+	if db.IsNoRows(err) {
+		return nil, ErrNotFound
+	}
+	l.HasPassword = l.passwordHash != nil
+	return &l, err
+}
+
+// Create stores a link; the token is returned once and only its hash kept.
+func (s *Store) Create(ctx context.Context, l *Link, pwHash []byte) (string, error) {
+	tok := ids.Token()
+	l.ID = ids.New()
+	err := s.pool.QueryRow(ctx, `INSERT INTO shares (id, token_hash, album_id, media_id, created_by, password_hash,
+		allow_download, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING created_at`,
+		l.ID, ids.Hash(tok), l.AlbumID, l.MediaID, l.CreatedBy, pwHash, l.AllowDownload, l.ExpiresAt).Scan(&l.CreatedAt)
+	l.HasPassword = pwHash != nil
+	return tok, err
+}
+
+// ByToken finds a link by its token (unknown: ErrNotFound).
+func (s *Store) ByToken(ctx context.Context, token string) (*Link, error) {
+	return scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.token_hash = $1`, ids.Hash(token)))
+}
+
+// ByID finds a link by id.
+func (s *Store) ByID(ctx context.Context, id string) (*Link, error) {
+	return scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.id = $1`, id))
+}
+
+// ListByCreator returns the links a user made, newest first.
+func (s *Store) ListByCreator(ctx context.Context, userID string) ([]*Link, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.created_by = $1
+		ORDER BY s.created_at DESC LIMIT 500`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Link, error) { return scanLink(r) })
+}
+
+// Revoke ends a link at once.
+func (s *Store) Revoke(ctx context.Context, id string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE shares SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
+	return err
+}
+
+// CountOpen adds one open to today's count: a number and a day, no more.
+func (s *Store) CountOpen(ctx context.Context, id string, now time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens) VALUES ($1, $2::date, 1)
+		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + 1`, id, now.UTC().Format("2006-01-02"))
+	return err
+}
+
+// Items returns one page of the album's items a link may show right now:
+// ready and visibility link. The rule is in the WHERE clause.
+func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, limit int) ([]*upload.Media, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+		WHERE m.album_id = $1 AND m.status = 'ready' AND m.visibility = 'link'
+		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3))
+		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, albumID, after.TimeOrNil(), after.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*upload.Media, error) { return upload.ScanMedia(r) })
+}
+
+// Item returns the item of an item link if it may be shown.
+func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error) {
+	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+		WHERE m.id = $1 AND m.status = 'ready' AND m.visibility = 'link'`, mediaID))
+}
+
+// Shows reports whether a usable link may show mediaID right now.
+func (s *Store) Shows(ctx context.Context, linkID, mediaID string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares s JOIN media m ON m.id = $2
+		WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND `+liveSQL+`
+		AND m.status = 'ready' AND m.visibility = 'link'
+		AND (s.media_id = m.id OR (s.album_id IS NOT NULL AND m.album_id = s.album_id)))`, linkID, mediaID).Scan(&ok)
+	return ok, err
+}
+
+// CreatorRole returns the creator's role in an album ("" if none).
+func (s *Store) role(ctx context.Context, albumID, userID string) (string, error) {
+	var r string
+	err := s.pool.QueryRow(ctx, `SELECT am.role FROM album_members am JOIN albums a ON a.id = am.album_id
+		WHERE am.album_id = $1 AND am.user_id = $2 AND a.status = 'active'`, albumID, userID).Scan(&r)
+	if db.IsNoRows(err) {
+		return "", nil
+	}
+	return r, err
+}
