@@ -99,6 +99,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Process.DecodeBudgetBytes = e.Bytes("MEDIA_DECODE_BUDGET", c.Process.DecodeBudgetBytes)
 	c.Process.FFmpegPath = e.String("MEDIA_FFMPEG", c.Process.FFmpegPath)
 	c.Process.FFprobePath = e.String("MEDIA_FFPROBE", c.Process.FFprobePath)
+	c.Process.HeifConvertPath = e.String("MEDIA_HEIF_CONVERT", c.Process.HeifConvertPath)
 	c.LogLevel = logLevel(e, "MEDIA_LOG_LEVEL")
 	c.SigningKey = signingKey(e, "MEDIA_URL_SIGNING_KEY")
 	if err := e.Err(); err != nil {
