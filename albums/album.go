@@ -77,5 +77,5 @@ var (
 	ErrInviteNotFound  = apperr.New(http.StatusNotFound, "not_found", "Invitation not found.")
 	ErrConfirmMismatch = apperr.New(http.StatusBadRequest, "confirm_mismatch", "confirm_title must match the album's title exactly.")
 	ErrCoverNotUsable  = apperr.New(http.StatusConflict, "cover_not_usable", "The cover must be a ready item of this album visible to members.")
-	ErrBadCursor       = apperr.New(http.StatusBadRequest, "invalid_cursor", "The cursor is not valid.")
+	ErrBadInvite       = apperr.New(http.StatusBadRequest, "invalid_invite", "The invitation settings are not valid.")
 )

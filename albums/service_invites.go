@@ -17,13 +17,13 @@ func (s *Service) CreateInvite(ctx context.Context, albumID, userID string, r Ro
 		ttl = s.cfg.InviteTTL
 	}
 	if ttl < time.Minute || ttl > s.cfg.MaxInviteTTL {
-		return nil, ErrBadRole.WithMessage("expires_in must be between 60 and %d seconds.", int(s.cfg.MaxInviteTTL.Seconds()))
+		return nil, ErrBadInvite.WithMessage("expires_in must be between 60 and %d seconds.", int(s.cfg.MaxInviteTTL.Seconds()))
 	}
 	if maxUses == 0 {
 		maxUses = 1
 	}
 	if maxUses < 1 || maxUses > s.cfg.MaxMembers {
-		return nil, ErrBadRole.WithMessage("max_uses must be between 1 and %d.", s.cfg.MaxMembers)
+		return nil, ErrBadInvite.WithMessage("max_uses must be between 1 and %d.", s.cfg.MaxMembers)
 	}
 	return s.store.CreateInvite(ctx, albumID, userID, r, ttl, maxUses)
 }
@@ -65,8 +65,11 @@ func (s *Service) Dissolve(ctx context.Context, albumID, userID, confirmTitle st
 	if err := s.store.BeginDissolve(ctx, albumID, userID, confirmTitle); err != nil {
 		return err
 	}
-	// After commit; the dissolution sweep re-enqueues if this is lost.
-	return s.queue.EnqueueDissolve(ctx, albumID)
+	// After commit. The album is already gone for everyone; if the task is
+	// lost here the periodic sweep enqueues it again, so the caller still
+	// gets success.
+	_ = s.queue.EnqueueDissolve(ctx, albumID)
+	return nil
 }
 
 // Dissolution shows the former owner the progress or the receipt.

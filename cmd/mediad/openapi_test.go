@@ -12,7 +12,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 )
 
@@ -44,10 +46,12 @@ var fiberParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 func registeredRoutes(t *testing.T) map[string]apiRoute {
 	t.Helper()
 	a := &app{
-		cfg:   Config{Auth: auth.Config{DevLogin: true}},
-		deps:  &deps{},
-		auth:  &auth.Handler{},
-		media: &upload.Handler{},
+		cfg:    Config{Auth: auth.Config{DevLogin: true}},
+		deps:   &deps{},
+		auth:   &auth.Handler{},
+		media:  &upload.Handler{},
+		albums: &albums.Handler{},
+		shares: &share.Handler{},
 	}
 	f := fiber.New()
 	a.routes(f)
@@ -328,7 +332,9 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		t.Error("ErrorBody.error has no message")
 	}
 
-	for _, sc := range []string{"User", "Session", "Media", "Upload", "Part", "ErrorBody", "Ready", "Health"} {
+	for _, sc := range []string{"User", "Session", "Media", "Upload", "Part", "ErrorBody", "Ready", "Health",
+		"Album", "AlbumItem", "Member", "RankEntry", "Invite", "InvitePreview", "Dissolution",
+		"ShareLink", "PublicShare", "PublicItem"} {
 		if _, err := doc.resolve("#/components/schemas/" + sc); err != nil {
 			t.Errorf("component %s: %v", sc, err)
 		}
