@@ -41,32 +41,54 @@ func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitl
 		if title != confirmTitle {
 			return ErrConfirmMismatch
 		}
-		stmts := []string{
-			`UPDATE albums SET status = 'dissolving' WHERE id = $1`,
-			`UPDATE invites SET revoked_at = now() WHERE album_id = $1 AND revoked_at IS NULL`,
-			`INSERT INTO album_dissolutions (album_id, owner_id, items_total)
-				SELECT $1, owner_id, (SELECT count(*) FROM media WHERE album_id = $1) FROM albums WHERE id = $1`,
-		}
-		for _, q := range stmts {
-			if _, err := tx.Exec(ctx, q, albumID); err != nil {
-				return err
-			}
-		}
-		rows, err := tx.Query(ctx, `SELECT user_id FROM album_members WHERE album_id = $1 AND role <> 'owner'`, albumID)
-		if err != nil {
-			return err
-		}
-		members, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind) VALUES ($1,$2,'album_dissolved')`, ids.New(), m); err != nil {
-				return err
-			}
-		}
-		return nil
+		return markDissolving(ctx, tx, albumID)
 	})
+}
+
+// ForceDissolve turns an album dissolving without the owner's
+// confirmation, for account deletion of its owner. It is idempotent.
+func (s *Store) ForceDissolve(ctx context.Context, albumID string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status FROM albums WHERE id = $1 FOR UPDATE`, albumID).Scan(&status)
+		if db.IsNoRows(err) || status == string(Dissolving) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return markDissolving(ctx, tx, albumID)
+	})
+}
+
+// markDissolving hides the album, revokes its invitations, opens the
+// dissolution record and notifies the other members.
+func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) error {
+	stmts := []string{
+		`UPDATE albums SET status = 'dissolving' WHERE id = $1`,
+		`UPDATE invites SET revoked_at = now() WHERE album_id = $1 AND revoked_at IS NULL`,
+		`INSERT INTO album_dissolutions (album_id, owner_id, items_total)
+			SELECT $1, owner_id, (SELECT count(*) FROM media WHERE album_id = $1) FROM albums WHERE id = $1`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q, albumID); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT user_id FROM album_members WHERE album_id = $1 AND role <> 'owner'`, albumID)
+	if err != nil {
+		return err
+	}
+	members, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind) VALUES ($1,$2,'album_dissolved')`, ids.New(), m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DissolvingItems returns up to limit items still left in a dissolving album.

@@ -62,43 +62,75 @@ func (h *Albums) DissolveTask(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.AlbumID == "" {
 		return fmt.Errorf("album:dissolve: malformed payload: %w", asynq.SkipRetry)
 	}
+	_, err := h.Dissolve(ctx, p.AlbumID)
+	return err
+}
+
+// Dissolve removes a dissolving album's items (objects first, then rows),
+// its unfinished uploads and finally the album; it returns how many
+// objects it removed. An album that is not dissolving is left alone.
+func (h *Albums) Dissolve(ctx context.Context, albumID string) (int64, error) {
+	var objects int64
 	for {
-		items, err := h.store.DissolvingItems(ctx, p.AlbumID, h.batch)
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
+		items, err := h.store.DissolvingItems(ctx, albumID, h.batch)
+		if err != nil || len(items) == 0 {
+			if err != nil {
+				return objects, err
+			}
 			break
 		}
-		keys, ids := itemKeys(items)
+		keys, ids, stored := itemKeys(items)
 		if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
-			return err
+			return objects, err
 		}
-		if err := h.store.DeleteItemRows(ctx, p.AlbumID, ids, len(keys)); err != nil {
-			return err
+		if err := h.store.DeleteItemRows(ctx, albumID, ids, stored); err != nil {
+			return objects, err
 		}
+		objects += int64(stored)
 	}
-	pending, err := h.store.PendingUploads(ctx, p.AlbumID)
+	pending, err := h.store.PendingUploads(ctx, albumID)
 	if err != nil {
-		return err
+		return objects, err
 	}
 	for _, u := range pending {
 		if err := h.blobs.AbortMultipart(ctx, u[0], u[1]); err != nil {
-			return err
+			return objects, err
 		}
 	}
-	return h.store.FinishDissolve(ctx, p.AlbumID)
+	return objects, h.store.FinishDissolve(ctx, albumID)
 }
 
-// itemKeys lists every object an item can have: its raw upload and each
-// variant. Keys are deterministic, so nothing has to be listed first.
-func itemKeys(items []*upload.Media) (keys, ids []string) {
+// itemKeys lists every object the items can have: raw upload and each
+// variant. Keys are deterministic, so nothing has to be listed first;
+// stored counts the objects the items' states say exist, for receipts
+// (S3 reports deleting a missing key as success, so the keys would overcount).
+func itemKeys(items []*upload.Media) (keys, ids []string, stored int) {
 	for _, m := range items {
 		ids = append(ids, m.ID)
-		keys = append(keys, upload.RawKey(m.ID))
-		for _, v := range upload.Variants(upload.KindVideo) {
-			keys = append(keys, upload.ObjectKey(m.ID, v))
-		}
+		keys = append(keys, mediaKeys(m.ID)...)
+		stored += storedObjects(m.Status, m.Kind)
 	}
-	return keys, ids
+	return keys, ids, stored
+}
+
+// storedObjects is how many objects an item in status s of kind k has: a
+// processing item its raw upload, a ready one its variants, a failed one
+// none (its raw upload went when it failed).
+func storedObjects(s upload.Status, k upload.Kind) int {
+	switch s {
+	case upload.StatusProcessing:
+		return 1
+	case upload.StatusReady, upload.StatusDeleting:
+		return len(upload.Variants(k))
+	}
+	return 0
+}
+
+// mediaKeys lists every key an item can have: raw upload and all variants.
+func mediaKeys(id string) []string {
+	keys := []string{upload.RawKey(id)}
+	for _, v := range upload.Variants(upload.KindVideo) {
+		keys = append(keys, upload.ObjectKey(id, v))
+	}
+	return keys
 }

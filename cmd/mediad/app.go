@@ -10,10 +10,13 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/albums"
+	"github.com/wxalbum/mediad/internal/account"
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
 	"github.com/wxalbum/mediad/internal/ratelimit"
+	"github.com/wxalbum/mediad/internal/reconcile"
+	"github.com/wxalbum/mediad/internal/retention"
 	"github.com/wxalbum/mediad/internal/signer"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/share"
@@ -35,6 +38,8 @@ type app struct {
 	albums  *albums.Handler
 	albumDB *albums.Store
 	shares  *share.Handler
+	account *account.Handler
+	accts   *account.Store
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -66,6 +71,8 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
 	shareSvc := share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries)
 	a.uploads.SetLinkCheck(shareSvc.Shows)
+	a.accts = account.NewStore(d.pool)
+	a.account = account.NewHandler(a.accts, a.tasks, d.blob, sg, auth.UserID, cfg.PublicURL, cfg.ExportTTL)
 	a.shares = share.NewHandler(shareSvc, auth.UserID, cfg.PublicURL, ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute))
 	a.fiber = fiber.New(fiberConfig(log))
 	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
@@ -87,15 +94,28 @@ func (a *app) registerTasks(srv *worker.Server) error {
 	media := worker.NewMedia(a.store, a.deps.blob, proc, a.tasks, a.log)
 	house := worker.NewHousekeeping(upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks), a.uploads, a.albumDB, a.tasks, a.log)
 	dissolver := worker.NewAlbums(a.albumDB, a.deps.blob, a.log, a.cfg.Albums.Defaults().DissolveBatch)
+	accounts := worker.NewAccounts(a.accts, dissolver, a.albumDB, a.deps.blob, a.log)
+	keeper := worker.NewKeeper(retention.New(a.cfg.Retention, a.deps.pool, a.deps.blob), a.reconciler(), a.accts, a.tasks, a.log)
 	srv.Handle(worker.TypeProcessMedia, asynq.HandlerFunc(media.ProcessTask))
 	srv.Handle(worker.TypeDeleteMedia, asynq.HandlerFunc(media.DeleteTask))
 	srv.Handle(worker.TypeSweepMedia, asynq.HandlerFunc(house.Sweep))
 	srv.Handle(worker.TypeExpireUploads, asynq.HandlerFunc(house.ExpireUploads))
 	srv.Handle(worker.TypeDissolveAlbum, asynq.HandlerFunc(dissolver.DissolveTask))
+	srv.Handle(worker.TypeDeleteAccount, asynq.HandlerFunc(accounts.DeleteTask))
+	srv.Handle(worker.TypeBuildExport, asynq.HandlerFunc(accounts.ExportTask))
+	srv.Handle(worker.TypeRetention, asynq.HandlerFunc(keeper.Retention))
+	srv.Handle(worker.TypeReconcile, asynq.HandlerFunc(keeper.Reconcile))
 	return errors.Join(
 		srv.Every("@every 5m", worker.TypeSweepMedia, worker.QueueLow),
 		srv.Every("@every 15m", worker.TypeExpireUploads, worker.QueueLow),
+		srv.Every("@every 1h", worker.TypeRetention, worker.QueueLow),
+		srv.Every("@every 1h", worker.TypeReconcile, worker.QueueLow),
 	)
+}
+
+func (a *app) reconciler() *reconcile.Reconciler {
+	up := a.cfg.Upload.Defaults()
+	return reconcile.New(a.deps.pool, a.deps.blob, a.tasks, up.OrphanGrace, up.StuckAfter)
 }
 
 func (a *app) close() {

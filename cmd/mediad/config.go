@@ -12,6 +12,7 @@ import (
 	"github.com/wxalbum/mediad/internal/auth"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
+	"github.com/wxalbum/mediad/internal/retention"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
@@ -38,6 +39,10 @@ type Config struct {
 	// PublicRatePerMinute bounds requests per client network to the
 	// public link routes (token guessing).
 	PublicRatePerMinute int
+	Retention           retention.Config
+	ExportTTL           time.Duration
+	// DeploymentName must be typed to confirm purge-all.
+	DeploymentName string
 }
 
 // LoadConfig reads and validates the configuration.
@@ -93,6 +98,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Albums = albums.Config{MaxMembers: e.Int("MEDIA_ALBUM_MAX_MEMBERS", 500, 2)}
 	c.Share = share.Config{MaxTTL: e.Duration("MEDIA_SHARE_MAX_TTL", 90*24*time.Hour)}
 	c.PublicRatePerMinute = e.Int("MEDIA_PUBLIC_RATE_PER_MINUTE", 600, 1)
+	c.Auth.PolicyVersion = e.String("MEDIA_POLICY_VERSION", "")
+	c.ExportTTL = e.Duration("MEDIA_EXPORT_TTL", 24*time.Hour)
+	c.DeploymentName = e.String("MEDIA_DEPLOYMENT_NAME", "local")
+	day := 24 * time.Hour
+	c.Retention = retention.Config{
+		DeadLinks:     e.Duration("MEDIA_RETAIN_DEAD_LINKS", 30*day),
+		ExpiredInvite: e.Duration("MEDIA_RETAIN_EXPIRED_INVITES", 30*day),
+		OpenCounts:    e.Duration("MEDIA_RETAIN_OPEN_COUNTS", 90*day),
+		Notifications: e.Duration("MEDIA_RETAIN_NOTIFICATIONS", 90*day),
+		FailedMedia:   e.Duration("MEDIA_RETAIN_FAILED_MEDIA", day),
+		Receipts:      e.Duration("MEDIA_RETAIN_RECEIPTS", 365*day),
+	}
 	c.Process = process.DefaultOptions()
 	c.Process.MaxPixels = e.Int("MEDIA_MAX_PIXELS", c.Process.MaxPixels, 1)
 	c.Process.MaxSide = e.Int("MEDIA_MAX_SIDE", c.Process.MaxSide, 1)

@@ -16,6 +16,10 @@ commands:
   work      run the Asynq worker
   all       run the API and the worker in one process
   migrate   apply database migrations
+  reconcile [--dry-run]
+            make the object store and the database agree, print a report
+  purge-all --confirm <MEDIA_DEPLOYMENT_NAME>
+            delete every object, the bucket and all personal data (service shutdown)
   version   print the version
 `
 
@@ -34,7 +38,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "work", "all", "migrate":
+	case "serve", "work", "all", "migrate", "reconcile", "purge-all":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -44,8 +48,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		return migrate(ctx, cfg, stdout)
+	case "reconcile":
+		return reconcileCmd(ctx, cfg, log, args[2:], stdout)
+	case "purge-all":
+		return purgeAll(ctx, cfg, log, args[2:], stdout)
 	}
 	return start(ctx, cfg, log, cmd == "serve" || cmd == "all", cmd == "work" || cmd == "all")
 }

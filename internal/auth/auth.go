@@ -22,6 +22,11 @@ type Config struct {
 	WeChatAppID   string
 	WeChatSecret  string
 	WeChatTimeout time.Duration // default 5s
+	// PolicyVersion is the privacy policy users must have accepted before
+	// any write; "" turns the consent gate off.
+	PolicyVersion string
+	// ReauthWindow is how fresh a sign-in must be for account deletion.
+	ReauthWindow time.Duration // default 5m
 }
 
 // Defaults fills zero values.
@@ -34,6 +39,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.WeChatTimeout == 0 {
 		c.WeChatTimeout = 5 * time.Second
+	}
+	if c.ReauthWindow == 0 {
+		c.ReauthWindow = 5 * time.Minute
 	}
 	return c
 }
@@ -56,6 +64,7 @@ type User struct {
 	Nickname      string    `json:"nickname"`
 	AvatarMediaID *string   `json:"avatar_media_id"`
 	CreatedAt     time.Time `json:"created_at"`
+	PolicyVersion *string   `json:"policy_version"`
 }
 
 // Errors of this package.
@@ -65,4 +74,7 @@ var (
 	ErrWeChatDown      = apperr.New(http.StatusBadGateway, "wechat_unavailable", "WeChat sign-in is not answering; try again.")
 	ErrNotConfigured   = apperr.New(http.StatusServiceUnavailable, "wechat_not_configured", "WeChat sign-in is not configured on this server.")
 	ErrBadNickname     = apperr.New(http.StatusBadRequest, "invalid_nickname", "Nickname must be 1 to 32 characters.")
+	ErrConsentRequired = apperr.New(http.StatusPreconditionRequired, "policy_consent_required", "Accept the current privacy policy first (POST /v1/me/consent).")
+	ErrBadPolicy       = apperr.New(http.StatusBadRequest, "invalid_policy_version", "That is not the current privacy policy version.")
+	ErrReauthRequired  = apperr.New(http.StatusUnauthorized, "reauth_required", "Sign in again (within the last 5 minutes) to do this.")
 )

@@ -11,7 +11,10 @@ import (
 	"github.com/wxalbum/mediad/internal/httpx"
 )
 
-const userKey = "auth_user"
+const (
+	userKey   = "auth_user"
+	issuedKey = "auth_issued"
+)
 
 // Handler exposes the auth endpoints.
 type Handler struct{ svc *Service }
@@ -31,11 +34,31 @@ func (h *Handler) RequireUser(c *fiber.Ctx) error {
 	}
 	ctx, cancel := timeout(c)
 	defer cancel()
-	u, err := h.svc.Authenticate(ctx, tok)
+	u, issued, err := h.svc.Authenticate(ctx, tok)
 	if err != nil {
 		return err
 	}
 	c.Locals(userKey, u)
+	c.Locals(issuedKey, issued)
+	return c.Next()
+}
+
+// RequireConsent answers 428 on writes until the user has accepted the
+// current privacy policy. It runs after RequireUser.
+func (h *Handler) RequireConsent(c *fiber.Ctx) error {
+	if u := CurrentUser(c); u != nil && h.svc.ConsentRequired(u) {
+		return ErrConsentRequired
+	}
+	return c.Next()
+}
+
+// RequireFreshLogin refuses sessions issued longer ago than the
+// re-authentication window (for account deletion).
+func (h *Handler) RequireFreshLogin(c *fiber.Ctx) error {
+	issued, _ := c.Locals(issuedKey).(time.Time)
+	if time.Since(issued) > h.svc.cfg.ReauthWindow {
+		return ErrReauthRequired
+	}
 	return c.Next()
 }
 
@@ -64,14 +87,15 @@ func UserID(c *fiber.Ctx) string {
 // WeChatLogin handles POST /v1/auth/wechat {"code"}.
 func (h *Handler) WeChatLogin(c *fiber.Ctx) error {
 	var in struct {
-		Code string `json:"code"`
+		Code          string `json:"code"`
+		PolicyVersion string `json:"policy_version"`
 	}
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ctx, cancel := timeout(c)
 	defer cancel()
-	s, err := h.svc.LoginWeChat(ctx, in.Code)
+	s, err := h.svc.LoginWeChat(ctx, in.Code, in.PolicyVersion)
 	if err != nil {
 		return err
 	}
@@ -81,14 +105,15 @@ func (h *Handler) WeChatLogin(c *fiber.Ctx) error {
 // DevLogin handles POST /v1/auth/dev {"name"}.
 func (h *Handler) DevLogin(c *fiber.Ctx) error {
 	var in struct {
-		Name string `json:"name"`
+		Name          string `json:"name"`
+		PolicyVersion string `json:"policy_version"`
 	}
 	if err := httpx.DecodeJSON(c, &in); err != nil {
 		return err
 	}
 	ctx, cancel := timeout(c)
 	defer cancel()
-	s, err := h.svc.LoginDev(ctx, in.Name)
+	s, err := h.svc.LoginDev(ctx, in.Name, in.PolicyVersion)
 	if err != nil {
 		return err
 	}
@@ -108,7 +133,26 @@ func (h *Handler) Logout(c *fiber.Ctx) error {
 
 // Me handles GET /v1/me.
 func (h *Handler) Me(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"user": CurrentUser(c)})
+	u := CurrentUser(c)
+	return c.JSON(fiber.Map{"user": u, "policy_update_required": h.svc.ConsentRequired(u),
+		"policy_version": h.svc.cfg.PolicyVersion})
+}
+
+// Consent handles POST /v1/me/consent {"version"}.
+func (h *Handler) Consent(c *fiber.Ctx) error {
+	var in struct {
+		Version string `json:"version"`
+	}
+	if err := httpx.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, cancel := timeout(c)
+	defer cancel()
+	u, err := h.svc.Consent(ctx, UserID(c), in.Version)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u, "policy_update_required": false})
 }
 
 // UpdateMe handles PATCH /v1/me {"nickname"}.

@@ -32,8 +32,9 @@ type Session struct {
 	User      *User     `json:"user"`
 }
 
-// LoginWeChat exchanges a mini-program login code for a session.
-func (s *Service) LoginWeChat(ctx context.Context, code string) (*Session, error) {
+// LoginWeChat exchanges a mini-program login code for a session; a
+// non-empty policyVersion records the user's consent to that version.
+func (s *Service) LoginWeChat(ctx context.Context, code, policyVersion string) (*Session, error) {
 	code = strings.TrimSpace(code)
 	if code == "" || len(code) > 256 {
 		return nil, apperr.Invalidf("code is required.")
@@ -46,12 +47,12 @@ func (s *Service) LoginWeChat(ctx context.Context, code string) (*Session, error
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u)
+	return s.issue(ctx, u, policyVersion)
 }
 
 // LoginDev signs in as the local user called name. It exists for local
 // development only and is refused unless dev login is configured.
-func (s *Service) LoginDev(ctx context.Context, name string) (*Session, error) {
+func (s *Service) LoginDev(ctx context.Context, name, policyVersion string) (*Session, error) {
 	if !s.cfg.DevLogin {
 		return nil, apperr.NotFound
 	}
@@ -63,10 +64,16 @@ func (s *Service) LoginDev(ctx context.Context, name string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u)
+	return s.issue(ctx, u, policyVersion)
 }
 
-func (s *Service) issue(ctx context.Context, u *User) (*Session, error) {
+func (s *Service) issue(ctx context.Context, u *User, policyVersion string) (*Session, error) {
+	if policyVersion != "" {
+		var err error
+		if u, err = s.Consent(ctx, u.ID, policyVersion); err != nil {
+			return nil, err
+		}
+	}
 	tok, exp, err := s.store.CreateSession(ctx, u.ID, s.cfg.SessionTTL)
 	if err != nil {
 		return nil, err
@@ -74,12 +81,27 @@ func (s *Service) issue(ctx context.Context, u *User) (*Session, error) {
 	return &Session{Token: tok, ExpiresAt: exp, User: u}, nil
 }
 
-// Authenticate resolves a bearer token; failures are apperr.Unauthorized.
-func (s *Service) Authenticate(ctx context.Context, token string) (*User, error) {
+// Authenticate resolves a bearer token to its user and the session's
+// issue time; failures are apperr.Unauthorized.
+func (s *Service) Authenticate(ctx context.Context, token string) (*User, time.Time, error) {
 	if token == "" || len(token) > 128 {
-		return nil, apperr.Unauthorized
+		return nil, time.Time{}, apperr.Unauthorized
 	}
 	return s.store.UserBySession(ctx, token)
+}
+
+// Consent records acceptance of policy version v, which must be the
+// current one.
+func (s *Service) Consent(ctx context.Context, userID, v string) (*User, error) {
+	if v != s.cfg.PolicyVersion || v == "" {
+		return nil, ErrBadPolicy
+	}
+	return s.store.AcceptPolicy(ctx, userID, v)
+}
+
+// ConsentRequired reports whether u must accept a newer policy before writing.
+func (s *Service) ConsentRequired(u *User) bool {
+	return s.cfg.PolicyVersion != "" && (u.PolicyVersion == nil || *u.PolicyVersion != s.cfg.PolicyVersion)
 }
 
 // Logout revokes the session token.

@@ -17,11 +17,11 @@ type Store struct{ pool *pgxpool.Pool }
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-const userCols = `id, nickname, avatar_media_id, created_at`
+const userCols = `id, nickname, avatar_media_id, created_at, policy_version`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
-	if err := row.Scan(&u.ID, &u.Nickname, &u.AvatarMediaID, &u.CreatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.Nickname, &u.AvatarMediaID, &u.CreatedAt, &u.PolicyVersion); err != nil {
 		if db.IsNoRows(err) {
 			return nil, apperr.Unauthorized
 		}
@@ -49,14 +49,27 @@ func (s *Store) CreateSession(ctx context.Context, userID string, ttl time.Durat
 	return tok, exp, err
 }
 
-// UserBySession resolves a live session token to its user; anything else
-// (unknown, expired, revoked) is apperr.Unauthorized.
-func (s *Store) UserBySession(ctx context.Context, token string) (*User, error) {
-	row := s.pool.QueryRow(ctx, `
-		SELECT u.id, u.nickname, u.avatar_media_id, u.created_at
+// UserBySession resolves a live session token to its user and the time
+// the session was issued; anything else (unknown, expired, revoked, a
+// deleted account) is apperr.Unauthorized.
+func (s *Store) UserBySession(ctx context.Context, token string) (*User, time.Time, error) {
+	var u User
+	var issued time.Time
+	err := s.pool.QueryRow(ctx, `
+		SELECT u.id, u.nickname, u.avatar_media_id, u.created_at, u.policy_version, s.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()`, ids.Hash(token))
-	return scanUser(row)
+		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.deleted_at IS NULL`,
+		ids.Hash(token)).Scan(&u.ID, &u.Nickname, &u.AvatarMediaID, &u.CreatedAt, &u.PolicyVersion, &issued)
+	if db.IsNoRows(err) {
+		return nil, issued, apperr.Unauthorized
+	}
+	return &u, issued, err
+}
+
+// AcceptPolicy records that the user accepted policy version v now.
+func (s *Store) AcceptPolicy(ctx context.Context, userID, v string) (*User, error) {
+	return scanUser(s.pool.QueryRow(ctx, `UPDATE users SET policy_version = $2, policy_accepted_at = now()
+		WHERE id = $1 RETURNING `+userCols, userID, v))
 }
 
 // RevokeSession ends a session at once.

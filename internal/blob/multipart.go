@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -77,14 +78,19 @@ type IncompleteUpload struct {
 	Initiated     time.Time
 }
 
-// ListIncomplete lists unfinished multipart uploads under prefix.
+// ListIncomplete lists unfinished multipart uploads under prefix. MinIO
+// matches a ListMultipartUploads prefix only against whole object names
+// (minio/minio#20989, "working as intended"), so every upload is listed
+// and the prefix applied here.
 func (s *Store) ListIncomplete(ctx context.Context, prefix string) ([]IncompleteUpload, error) {
 	var out []IncompleteUpload
-	for u := range s.c.ListIncompleteUploads(ctx, s.bucket, prefix, true) {
+	for u := range s.c.ListIncompleteUploads(ctx, s.bucket, "", true) {
 		if u.Err != nil {
 			return nil, translate(u.Err)
 		}
-		out = append(out, IncompleteUpload{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated})
+		if strings.HasPrefix(u.Key, prefix) {
+			out = append(out, IncompleteUpload{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated})
+		}
 	}
 	return out, nil
 }

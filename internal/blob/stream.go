@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -33,8 +34,8 @@ func putPart(b []byte) { partPool.Put(&b) }
 // error is returned unchanged so callers can tell why.
 func (s *Store) PutStream(ctx context.Context, key string, r io.Reader, contentType string) (int64, error) {
 	first := s.getPart()
-	n, rerr := io.ReadFull(r, first)
-	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+	n, rerr := fill(r, first)
+	if errors.Is(rerr, io.EOF) {
 		defer putPart(first)
 		err := s.PutBytes(ctx, key, first[:n], contentType)
 		return int64(n), err
@@ -60,7 +61,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first
 	defer func() {
 		if err != nil {
 			// Abort with a fresh context: the request's may be the reason we failed.
-			_ = s.core.AbortMultipartUpload(context.WithoutCancel(ctx), s.bucket, key, uploadID)
+			s.abortEventually(context.WithoutCancel(ctx), key, uploadID)
 		}
 	}()
 	var parts []minio.CompletePart
@@ -85,8 +86,8 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first
 		inflight = done
 		buf = s.getPart()
 		var rerr error
-		n, rerr = io.ReadFull(r, buf)
-		if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, io.ErrUnexpectedEOF) {
+		n, rerr = fill(r, buf)
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
 			putPart(buf)
 			<-inflight
 			return 0, rerr
@@ -105,4 +106,39 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first
 		return 0, translate(err)
 	}
 	return total, nil
+}
+
+// abortEventually aborts a failed streamed upload. When storage itself
+// failed, the first attempt usually fails too, so it keeps trying in the
+// background for about a minute: the parts already stored go as soon as
+// storage is back instead of waiting for the sweep after the upload TTL.
+func (s *Store) abortEventually(ctx context.Context, key, uploadID string) {
+	retry := func() bool { return errors.Is(s.AbortMultipart(ctx, key, uploadID), ErrUnavailable) }
+	if !retry() {
+		return
+	}
+	go func() {
+		for wait := 500 * time.Millisecond; wait <= 32*time.Second; wait *= 2 {
+			time.Sleep(wait)
+			if !retry() {
+				return
+			}
+		}
+	}()
+}
+
+// fill reads into b until it is full (nil error) or r ends (io.EOF, with
+// what was read). Unlike io.ReadFull it passes r's own errors through, so
+// an io.ErrUnexpectedEOF from r (a multipart body cut short, a client gone
+// mid-upload) fails the upload instead of passing for its last part.
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
