@@ -128,8 +128,9 @@ func (h *Accounts) deleteMedia(ctx context.Context, d *account.Deletion) error {
 		stored := 0
 		for _, m := range batch {
 			ids = append(ids, m.ID)
-			keys = append(keys, mediaKeys(m.ID)...)
-			stored += storedObjects(upload.Status(m.Status), upload.Kind(m.Kind))
+			k, n := mediaKeys(m.ID, upload.Status(m.Status), upload.Kind(m.Kind))
+			keys = append(keys, k...)
+			stored += n
 		}
 		if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
 			return err

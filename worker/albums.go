@@ -100,37 +100,36 @@ func (h *Albums) Dissolve(ctx context.Context, albumID string) (int64, error) {
 	return objects, h.store.FinishDissolve(ctx, albumID)
 }
 
-// itemKeys lists every object the items can have: raw upload and each
-// variant. Keys are deterministic, so nothing has to be listed first;
-// stored counts the objects the items' states say exist, for receipts
-// (S3 reports deleting a missing key as success, so the keys would overcount).
+// itemKeys lists the objects the items have. Keys are deterministic, so
+// nothing has to be listed first; stored counts the objects the items'
+// states say exist, for receipts (S3 reports deleting a missing key as
+// success, so counting keys would overcount).
 func itemKeys(items []*upload.Media) (keys, ids []string, stored int) {
 	for _, m := range items {
 		ids = append(ids, m.ID)
-		keys = append(keys, mediaKeys(m.ID)...)
-		stored += storedObjects(m.Status, m.Kind)
+		k, n := mediaKeys(m.ID, m.Status, m.Kind)
+		keys = append(keys, k...)
+		stored += n
 	}
 	return keys, ids, stored
 }
 
-// storedObjects is how many objects an item in status s of kind k has: a
-// processing item its raw upload, a ready one its variants, a failed one
-// none (its raw upload went when it failed).
-func storedObjects(s upload.Status, k upload.Kind) int {
-	switch s {
-	case upload.StatusProcessing:
-		return 1
-	case upload.StatusReady, upload.StatusDeleting:
-		return len(upload.Variants(k))
-	}
-	return 0
-}
-
-// mediaKeys lists every key an item can have: raw upload and all variants.
-func mediaKeys(id string) []string {
-	keys := []string{upload.RawKey(id)}
-	for _, v := range upload.Variants(upload.KindVideo) {
+// mediaKeys returns the keys to delete for an item in status s of kind k,
+// and how many of them its state says exist. A ready item has its
+// variants (its raw upload went when processing ended); a processing one
+// its raw upload and perhaps variants from an interrupted run; a failed
+// one nothing. Anything uncertain is deleted anyway: removing a missing key
+// is harmless, leaving a stray copy is not (the reconciler is the backstop).
+func mediaKeys(id string, s upload.Status, k upload.Kind) ([]string, int) {
+	var keys []string
+	for _, v := range upload.Variants(k) {
 		keys = append(keys, upload.ObjectKey(id, v))
 	}
-	return keys
+	switch s {
+	case upload.StatusReady:
+		return keys, len(keys)
+	case upload.StatusFailed:
+		return append(keys, upload.RawKey(id)), 0
+	}
+	return append(keys, upload.RawKey(id)), 1
 }
