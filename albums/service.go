@@ -164,11 +164,7 @@ func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, lim
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = upload.CursorAfter(items[limit-1]).String()
-	}
+	items, next := upload.Page(items, limit)
 	return items, next, nil
 }
 
@@ -205,18 +201,23 @@ func (s *Service) Ranking(ctx context.Context, albumID, userID string) ([]RankEn
 	return s.store.Ranking(ctx, albumID, userID)
 }
 
+// roles returns the caller's and the target's roles: a caller who is not a
+// member gets ErrNotFound, a target who is not a member ErrMemberNotFound.
+func (s *Service) roles(ctx context.Context, albumID, userID, targetID string) (actor, target Role, err error) {
+	if actor, err = s.role(ctx, albumID, userID); err != nil {
+		return
+	}
+	if target, err = s.store.Role(ctx, albumID, targetID); err == nil && target == None {
+		err = ErrMemberNotFound
+	}
+	return
+}
+
 // SetRole changes another member's role (owner; never to owner).
 func (s *Service) SetRole(ctx context.Context, albumID, userID, targetID string, to Role) error {
-	actor, err := s.role(ctx, albumID, userID)
+	actor, target, err := s.roles(ctx, albumID, userID, targetID)
 	if err != nil {
 		return err
-	}
-	target, err := s.store.Role(ctx, albumID, targetID)
-	if err != nil {
-		return err
-	}
-	if target == None {
-		return ErrMemberNotFound
 	}
 	if !CanChangeRole(actor, target, to, userID == targetID) {
 		return ErrForbidden
@@ -227,16 +228,9 @@ func (s *Service) SetRole(ctx context.Context, albumID, userID, targetID string,
 // RemoveMember removes another member (owner). Their access ends at once;
 // their uploads stay theirs.
 func (s *Service) RemoveMember(ctx context.Context, albumID, userID, targetID string) error {
-	actor, err := s.role(ctx, albumID, userID)
+	actor, target, err := s.roles(ctx, albumID, userID, targetID)
 	if err != nil {
 		return err
-	}
-	target, err := s.store.Role(ctx, albumID, targetID)
-	if err != nil {
-		return err
-	}
-	if target == None {
-		return ErrMemberNotFound
 	}
 	if !CanRemoveMember(actor, target, userID == targetID) {
 		return ErrForbidden
@@ -270,16 +264,9 @@ func (s *Service) Leave(ctx context.Context, albumID, userID string, deleteMine 
 
 // Transfer hands ownership to another member (owner).
 func (s *Service) Transfer(ctx context.Context, albumID, userID, targetID string) error {
-	actor, err := s.role(ctx, albumID, userID)
+	actor, target, err := s.roles(ctx, albumID, userID, targetID)
 	if err != nil {
 		return err
-	}
-	target, err := s.store.Role(ctx, albumID, targetID)
-	if err != nil {
-		return err
-	}
-	if target == None {
-		return ErrMemberNotFound
 	}
 	if !CanTransfer(actor, target, userID == targetID) {
 		return ErrForbidden

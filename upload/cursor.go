@@ -54,3 +54,13 @@ func ParseCursor(s string) (Cursor, error) {
 	}
 	return Cursor{At: time.UnixMicro(us).UTC(), ID: id}, nil
 }
+
+// Page trims a query result fetched with limit+1 rows to limit and returns
+// the cursor of the next page ("" on the last page).
+func Page(items []*Media, limit int) ([]*Media, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, CursorAfter(items[limit-1]).String()
+}

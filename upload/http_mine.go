@@ -50,11 +50,7 @@ func (h *Handler) Mine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = CursorAfter(items[limit-1]).String()
-	}
+	items, next := Page(items, limit)
 	out := make([]View, len(items))
 	for i, m := range items {
 		out[i] = h.view(m, uid)
