@@ -2,7 +2,8 @@
 # tools) is managed by scripts/devstack; its state lives in .devstack/.
 #
 #   make run       start the stack, build, migrate and run `mediad all`
-#   make test      start the stack and run all Go tests (race detector on)
+#   make test      start the stack (+ Chromium for the share page test) and run
+#                  all Go tests (race detector on)
 #   make bench     start the stack (+ bench tools) and run cmd/mediabench
 #                  (SCENARIO=name, PROFILE=1)
 #   make lint      go vet + gofmt check
@@ -47,8 +48,9 @@ run: devstack-up build
 	echo
 	exec $(MEDIAD) all
 
-test: devstack-up
-	@$(LOAD_ENV)
+test:
+	@$(DEVSTACK) up --browser
+	$(LOAD_ENV)
 	echo "+ go test -race -count=1 -timeout 20m ./..."
 	$(GO) test -race -count=1 -timeout 20m ./...
 

@@ -35,13 +35,17 @@ func bounded(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 func addr(c *fiber.Ctx) string { return httpx.TruncateIP(c.IP()) }
 
 // RateLimit guards the public routes against token guessing: each address
-// gets a bounded number of requests per minute.
+// gets a bounded number of requests per minute. Under /s/ the refusal is
+// an HTML page, elsewhere the JSON error.
 func (h *Handler) RateLimit(c *fiber.Ctx) error {
 	ok, err := h.perAddr.Allow(c.UserContext(), "public:"+addr(c))
 	if err != nil {
 		return err
 	}
 	if !ok {
+		if isWeb(c) {
+			return h.tooMany(c)
+		}
 		return apperr.RateLimited
 	}
 	return c.Next()

@@ -2,8 +2,10 @@ package share
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/upload"
 )
 
@@ -57,6 +59,41 @@ func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, 
 			return nil, err
 		}
 	}
+	return s.view(base, l, items, next), nil
+}
+
+// ErrItemNotShown is ErrNotFound for an item a live link does not show.
+var ErrItemNotShown = ErrNotFound.WithMessage("This link does not show that item.")
+
+// OpenItem returns a view holding the one item mediaID, re-checking the
+// link exactly like Open (unknown, expired, revoked, gone, locked). An
+// item the link does not show right now (another album, not ready, not
+// visibility link) is ErrItemNotShown, which errors.Is ErrNotFound. It
+// counts no open.
+func (s *Service) OpenItem(ctx context.Context, base, token, unlock, mediaID string) (*PublicView, error) {
+	l, err := s.resolve(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !s.unlocked(l, unlock) {
+		return nil, ErrLocked
+	}
+	if !ids.Valid(mediaID) {
+		return nil, ErrItemNotShown
+	}
+	m, err := s.store.Shown(ctx, l, mediaID)
+	if errors.Is(err, upload.ErrNotFound) {
+		return nil, ErrItemNotShown
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.view(base, l, []*upload.Media{m}, ""), nil
+}
+
+// view builds what a recipient sees of items, with signed URLs valid for
+// ten minutes at most (never past the link's expiry).
+func (s *Service) view(base string, l *Link, items []*upload.Media, next string) *PublicView {
 	v := &PublicView{Title: l.title, Kind: "album", ExpiresAt: l.ExpiresAt, AllowDownload: l.AllowDownload,
 		Items: make([]PublicItem, len(items)), NextCursor: next}
 	if l.MediaID != nil {
@@ -69,7 +106,7 @@ func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, 
 	for i, m := range items {
 		v.Items[i] = s.publicItem(base, l, m, exp)
 	}
-	return v, nil
+	return v
 }
 
 func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit int) ([]*upload.Media, string, error) {
@@ -87,11 +124,7 @@ func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = upload.CursorAfter(items[limit-1]).String()
-	}
+	items, next := upload.Page(items, limit)
 	return items, next, nil
 }
 

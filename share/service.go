@@ -134,8 +134,8 @@ func (s *Service) List(ctx context.Context, userID string) ([]*Link, error) {
 	return s.store.ListByCreator(ctx, userID)
 }
 
-// Revoke ends a link: its creator, or the owner of its album. Anyone else
-// gets ErrNotFound.
+// Revoke ends a link: its creator, or the owner of its album (for an item
+// link, the album the item is in). Anyone else gets ErrNotFound.
 func (s *Service) Revoke(ctx context.Context, userID, id string) error {
 	if !ids.Valid(id) {
 		return ErrNotFound
@@ -145,10 +145,14 @@ func (s *Service) Revoke(ctx context.Context, userID, id string) error {
 		return err
 	}
 	if l.CreatedBy != userID {
-		if l.AlbumID == nil {
+		albumID, err := s.store.albumOf(ctx, l)
+		if err != nil {
+			return err
+		}
+		if albumID == "" {
 			return ErrNotFound
 		}
-		r, err := s.store.role(ctx, *l.AlbumID, userID)
+		r, err := s.store.role(ctx, albumID, userID)
 		if err != nil {
 			return err
 		}

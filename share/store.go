@@ -110,6 +110,15 @@ func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error)
 		WHERE m.id = $1 AND m.status = 'ready' AND m.visibility = 'link'`, mediaID))
 }
 
+// Shown returns mediaID if link l shows it: l's item, or an item of l's
+// album, ready and visible by link (else upload.ErrNotFound). The link's
+// own state is the caller's to check.
+func (s *Store) Shown(ctx context.Context, l *Link, mediaID string) (*upload.Media, error) {
+	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+		WHERE m.id = $1 AND m.status = 'ready' AND m.visibility = 'link'
+		AND (m.id = $2::text OR m.album_id = $3::text)`, mediaID, l.MediaID, l.AlbumID))
+}
+
 // Shows reports whether a usable link may show mediaID right now.
 func (s *Store) Shows(ctx context.Context, linkID, mediaID string) (bool, error) {
 	var ok bool
@@ -120,7 +129,20 @@ func (s *Store) Shows(ctx context.Context, linkID, mediaID string) (bool, error)
 	return ok, err
 }
 
-// CreatorRole returns the creator's role in an album ("" if none).
+// albumOf returns the album a link reaches: its own, or its item's ("" if none).
+func (s *Store) albumOf(ctx context.Context, l *Link) (string, error) {
+	if l.AlbumID != nil {
+		return *l.AlbumID, nil
+	}
+	var a *string
+	err := s.pool.QueryRow(ctx, `SELECT album_id FROM media WHERE id = $1`, *l.MediaID).Scan(&a)
+	if db.IsNoRows(err) || a == nil {
+		return "", nil
+	}
+	return *a, err
+}
+
+// role returns a user's role in an active album ("" if none).
 func (s *Store) role(ctx context.Context, albumID, userID string) (string, error) {
 	var r string
 	err := s.pool.QueryRow(ctx, `SELECT am.role FROM album_members am JOIN albums a ON a.id = am.album_id

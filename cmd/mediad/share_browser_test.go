@@ -1,0 +1,669 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/wxalbum/mediad/internal/testenv"
+)
+
+// chromiumPath is the browser the share page test drives (Debian's
+// chromium; `scripts/devstack up --browser` installs it).
+const chromiumPath = "/usr/bin/chromium"
+
+// sbRedisDB is this test's own Redis database (queue, rate limits), so
+// it cannot meet another engine test's worker or flush.
+const sbRedisDB = 14
+
+// sbTitle is an album title that would run script if a page printed it raw.
+const sbTitle = `Trip <script>alert(1)</script> & "friends"`
+
+// TestShareBrowser opens share links in a real headless Chromium: the album
+// grid with loaded thumbnails and an escaped title, the preview page, video
+// playback, the password form, the expired page, and a visibility change.
+// With MEDIA_SCREENSHOTS=1 it saves screenshots to docs/screenshots/.
+func TestShareBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("this test needs Chromium at %s (install: scripts/devstack up --browser): %v", chromiumPath, err)
+	}
+	testenv.FlushRedisDB(t, sbRedisDB)
+	e := startEngine(t, "all", map[string]string{"MEDIA_REDIS_DB": fmt.Sprint(sbRedisDB), "MEDIA_LOG_LEVEL": "info"})
+	owner := e.login("sb-owner")
+	var album struct {
+		Album struct {
+			ID string `json:"id"`
+		} `json:"album"`
+	}
+	e.do("POST", "/v1/albums", owner, map[string]string{"title": sbTitle}, 201, &album)
+	albumID := album.Album.ID
+	var photos []string
+	for _, name := range []string{"DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"} {
+		photos = append(photos, sbUpload(e, owner, "photo", albumID, "/work/shared/testdata/images/gps/"+name))
+	}
+	video := sbUpload(e, owner, "video", albumID, "/work/shared/testdata/video/location_udta.mp4")
+	for _, id := range append(append([]string{}, photos...), video) {
+		sbWaitReady(e, owner, id)
+	}
+	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "allow_download": true})
+
+	b := newSBBrowser(t)
+	t.Run("headers", func(t *testing.T) { sbCheckHeaders(t, e.base+"/s/"+link, 200) })
+	t.Run("album", func(t *testing.T) { sbAlbumPage(t, b, e, link) })
+	t.Run("preview", func(t *testing.T) { sbPreviewPage(t, b, e, link) })
+	t.Run("video", func(t *testing.T) { sbVideoPage(t, b, e, link) })
+	t.Run("password", func(t *testing.T) { sbPasswordPage(t, b, e, owner, albumID) })
+	t.Run("lockout", func(t *testing.T) { sbLockout(t, e, owner, albumID) })
+	t.Run("expired", func(t *testing.T) { sbExpiredPage(t, b, e, owner, albumID) })
+	t.Run("revoked", func(t *testing.T) { sbRevokedPage(t, b, e, owner, albumID) })
+	t.Run("itemlink", func(t *testing.T) { sbItemLink(t, b, e, owner, photos[1]) })
+	t.Run("visibility", func(t *testing.T) { sbVisibilityChange(t, b, e, owner, link, photos[0]) })
+	t.Run("unknown", func(t *testing.T) {
+		sbCheckHeaders(t, e.base+"/s/"+strings.Repeat("x", 43), 404)
+		if s := b.open(t, e.base+"/s/"+strings.Repeat("x", 43)); s != 404 {
+			t.Errorf("unknown link: status %d, want 404", s)
+		}
+		b.waitTrue(t, `document.querySelector("h1").textContent.includes("does not exist")`, 5*time.Second)
+	})
+	b.checkClean(t)
+}
+
+// sbAlbumPage: 4 tiles with loaded thumbnails; the title is printed as
+// text, not markup, and no script ran.
+func sbAlbumPage(t *testing.T, b *sbBrowser, e *engine, link string) {
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("album page: status %d, want 200", s)
+	}
+	b.waitTrue(t, sbLoaded(".grid img.thumb", 4), 20*time.Second)
+	if n := eval[int](t, b, `document.querySelectorAll(".grid a.tile").length`); n != 4 {
+		t.Errorf("album page shows %d tiles, want 4", n)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll(".grid img.ph").length`); n != 4 {
+		t.Errorf("album page has %d placeholders, want 4 (one per tile)", n)
+	}
+	if got := eval[string](t, b, `document.title`); got != sbTitle {
+		t.Errorf("document.title = %q, want %q", got, sbTitle)
+	}
+	if got := eval[string](t, b, `document.querySelector("h1").textContent`); got != sbTitle {
+		t.Errorf("h1 text = %q, want %q", got, sbTitle)
+	}
+	if n := eval[int](t, b, `document.scripts.length`); n != 0 {
+		t.Errorf("page has %d <script> elements, want none", n)
+	}
+	b.screenshot(t, "share-album.png")
+}
+
+// sbPreviewPage: tapping the first photo tile opens its preview.
+func sbPreviewPage(t *testing.T, b *sbBrowser, e *engine, link string) {
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("album page: status %d", s)
+	}
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(".grid a.tile:not(.is-video)")))
+	if err != nil {
+		t.Fatalf("click photo tile: %v", err)
+	}
+	if resp.Status != 200 || !strings.Contains(resp.URL, "/s/"+link+"/i/") {
+		t.Fatalf("photo tile led to %s (status %d), want /s/<token>/i/<id> (200)", resp.URL, resp.Status)
+	}
+	b.waitTrue(t, sbLoaded("img.media", 1), 20*time.Second)
+	if href := eval[string](t, b, `(document.querySelector("a[download]") || {}).href || ""`); !strings.Contains(href, "/download?") {
+		t.Errorf("preview page: download link %q, want one to the download variant", href)
+	}
+	b.screenshot(t, "share-preview.png")
+}
+
+// sbVideoPage: the video item page plays the video for at least a second.
+func sbVideoPage(t *testing.T, b *sbBrowser, e *engine, link string) {
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("album page: status %d", s)
+	}
+	href := eval[string](t, b, `document.querySelector(".grid a.tile.is-video").href`)
+	if s := b.open(t, href); s != 200 {
+		t.Fatalf("video page: status %d", s)
+	}
+	if poster := eval[string](t, b, `document.querySelector("video.media").poster`); !strings.Contains(poster, "/poster?") {
+		t.Errorf("video poster = %q, want the poster variant", poster)
+	}
+	eval[bool](t, b, `(() => { const v = document.querySelector("video.media"); v.muted = true;
+		v.play().catch(err => { window.sbPlayError = String(err) }); return true })()`)
+	b.waitTrue(t, `(() => { const v = document.querySelector("video.media");
+		if (v.error || window.sbPlayError) throw new Error("video: " + (window.sbPlayError || "media error " + v.error.code));
+		return v.currentTime >= 1.0 || v.ended })()`, 15*time.Second)
+}
+
+// sbPasswordPage: a password link shows the form and nothing else; a wrong
+// password shows an error, the right one sets an HttpOnly, SameSite=Strict
+// cookie (not the password) and shows the thumbnails.
+func sbPasswordPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string) {
+	const password = "open sesame"
+	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "password": password})
+	sbCheckHeaders(t, e.base+"/s/"+link, 401)
+	if s := b.open(t, e.base+"/s/"+link); s != 401 {
+		t.Fatalf("password link: status %d, want 401", s)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("form input[type=password]").length + 10*document.querySelectorAll("img").length`); n != 1 {
+		t.Fatalf("password page: want a password field and no images (got code %d)", n)
+	}
+	b.screenshot(t, "share-password.png")
+	if s := b.submitPassword(t, "not the password"); s != 401 {
+		t.Errorf("wrong password: status %d, want 401", s)
+	}
+	if msg := eval[string](t, b, `(document.querySelector(".error") || {}).textContent || ""`); !strings.Contains(msg, "not right") {
+		t.Errorf("wrong password: error message %q", msg)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("img").length`); n != 0 {
+		t.Errorf("wrong password: page shows %d images", n)
+	}
+	if s := b.submitPassword(t, password); s != 200 {
+		t.Errorf("right password: status %d, want 200 after the redirect", s)
+	}
+	if loc := eval[string](t, b, `location.pathname`); loc != "/s/"+link {
+		t.Errorf("after unlocking the page is %s, want /s/<token>", loc)
+	}
+	b.waitTrue(t, sbLoaded(".grid img.thumb", 4), 20*time.Second)
+	sbCheckUnlockCookie(t, b, e, password)
+}
+
+func sbCheckUnlockCookie(t *testing.T, b *sbBrowser, e *engine, password string) {
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{e.base + "/s/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, c := range res.Cookies {
+		if !strings.HasPrefix(c.Name, "unlock_") {
+			continue
+		}
+		found = true
+		if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict || c.Path != "/s/" || strings.Contains(c.Value, password) {
+			t.Errorf("unlock cookie %s: httpOnly=%v sameSite=%s path=%s value has password=%v",
+				c.Name, c.HTTPOnly, c.SameSite, c.Path, strings.Contains(c.Value, password))
+		}
+	}
+	if !found {
+		t.Error("no unlock cookie after the right password")
+	}
+	if got := eval[string](t, b, `document.cookie`); got != "" {
+		t.Errorf("document.cookie = %q: the unlock cookie must be HttpOnly", got)
+	}
+}
+
+// sbExpiredPage: a link that expires while open shows the expired page (410).
+func sbExpiredPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string) {
+	link, id := sbShare(e, owner, map[string]any{"album_id": albumID})
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("fresh link: status %d", s)
+	}
+	if _, err := e.pool.Exec(context.Background(), `UPDATE shares SET expires_at = now() - interval '1 second' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Reload())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 410 {
+		t.Errorf("expired link: status %d, want 410", resp.Status)
+	}
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, "expired") {
+		t.Errorf("expired page heading %q", h)
+	}
+	if n := eval[int](t, b, `document.querySelectorAll("img").length`); n != 0 {
+		t.Errorf("expired page shows %d images", n)
+	}
+	sbCheckHeaders(t, e.base+"/s/"+link, 410)
+	b.screenshot(t, "share-expired.png")
+}
+
+// sbRevokedPage: a revoked link says so (410).
+func sbRevokedPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string) {
+	link, id := sbShare(e, owner, map[string]any{"album_id": albumID})
+	e.do("DELETE", "/v1/shares/"+id, owner, nil, 204, nil)
+	if s := b.open(t, e.base+"/s/"+link); s != 410 {
+		t.Errorf("revoked link: status %d, want 410", s)
+	}
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, "turned off") {
+		t.Errorf("revoked page heading %q", h)
+	}
+}
+
+// sbItemLink: a link to one item opens straight on that item.
+func sbItemLink(t *testing.T, b *sbBrowser, e *engine, owner, photo string) {
+	link, _ := sbShare(e, owner, map[string]any{"media_id": photo})
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("item link: status %d", s)
+	}
+	b.waitTrue(t, sbLoaded("img.media", 1), 20*time.Second)
+	if n := eval[int](t, b, `document.querySelectorAll(".grid, a.back, a[download]").length`); n != 0 {
+		t.Errorf("item link page has a grid, a way back or a download link (%d), want none", n)
+	}
+}
+
+// sbLockout: 5 wrong passwords from one network, then even the right one
+// gets the 429 page.
+func sbLockout(t *testing.T, e *engine, owner, albumID string) {
+	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "password": "right one"})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	try := func(pw string) *http.Response {
+		resp, err := client.PostForm(e.base+"/s/"+link+"/unlock", url.Values{"password": {pw}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := try("right one"); r.StatusCode != 303 || r.Header.Get("Location") != "/s/"+link ||
+		!strings.Contains(r.Header.Get("Set-Cookie"), "HttpOnly") || strings.Contains(r.Header.Get("Set-Cookie"), "right") {
+		t.Errorf("right password: %d, Location %q, Set-Cookie %q", r.StatusCode, r.Header.Get("Location"), r.Header.Get("Set-Cookie"))
+	}
+	for i := 1; i <= 5; i++ {
+		if r := try("wrong"); r.StatusCode != 401 {
+			t.Fatalf("wrong password %d: status %d, want 401", i, r.StatusCode)
+		}
+	}
+	r := try("right one")
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("after 5 wrong passwords: status %d, Retry-After %q, Content-Type %q; want a 429 page",
+			r.StatusCode, r.Header.Get("Retry-After"), r.Header.Get("Content-Type"))
+	}
+}
+
+// sbVisibilityChange: an item switched to members-only leaves the page at
+// once, and its preview page is gone too.
+func sbVisibilityChange(t *testing.T, b *sbBrowser, e *engine, owner, link, photo string) {
+	e.do("PATCH", "/v1/media/"+photo, owner, map[string]string{"visibility": "members"}, 200, nil)
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("album page: status %d", s)
+	}
+	b.waitTrue(t, sbLoaded(".grid img.thumb", 3), 20*time.Second)
+	if n := eval[int](t, b, `document.querySelectorAll(".grid a.tile").length`); n != 3 {
+		t.Errorf("after the visibility change the page shows %d tiles, want 3", n)
+	}
+	if s := b.open(t, e.base+"/s/"+link+"/i/"+photo); s != 404 {
+		t.Errorf("preview of the members-only item: status %d, want 404", s)
+	}
+}
+
+// sbCheckHeaders fetches a page without a browser and checks its status
+// and security headers.
+func sbCheckHeaders(t *testing.T, url string, status int) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != status {
+		t.Errorf("GET %s: status %d, want %d", url, resp.StatusCode, status)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type %q, want text/html", ct)
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	script := sbDirective(csp, "script-src")
+	if script == "" {
+		script = sbDirective(csp, "default-src")
+	}
+	if csp == "" || script == "" || strings.Contains(script, "unsafe-inline") || strings.Contains(sbDirective(csp, "style-src"), "unsafe-inline") {
+		t.Errorf("Content-Security-Policy %q: want one without unsafe-inline for scripts and styles", csp)
+	}
+	for h, want := range map[string]string{"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"} {
+		if got := resp.Header.Get(h); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if bytes.Contains(body, []byte("<script")) {
+		t.Errorf("page contains a <script> tag:\n%s", body)
+	}
+	if status == 200 && !bytes.Contains(body, []byte("Trip &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;friends&#34;")) {
+		t.Errorf("album page does not show the escaped title:\n%s", body)
+	}
+}
+
+func sbDirective(csp, name string) string {
+	for _, d := range strings.Split(csp, ";") {
+		if f := strings.Fields(d); len(f) > 0 && f[0] == name {
+			return strings.Join(f[1:], " ")
+		}
+	}
+	return ""
+}
+
+// sbLoaded is a predicate: at least n images match sel and all of them
+// have loaded.
+func sbLoaded(sel string, n int) string {
+	return fmt.Sprintf(`(() => { const imgs = [...document.querySelectorAll(%q)];
+		return imgs.length >= %d && imgs.every(i => i.complete && i.naturalWidth > 0) })()`, sel, n)
+}
+
+// sbUpload uploads one file as wx.uploadFile does (fields before the file)
+// with visibility link and returns the media id.
+func sbUpload(e *engine, token, kind, albumID, path string) string {
+	e.t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for _, kv := range [][2]string{{"kind", kind}, {"album_id", albumID}, {"visibility", "link"}} {
+		w.WriteField(kv[0], kv[1])
+	}
+	fw, _ := w.CreateFormFile("file", filepath.Base(path))
+	fw.Write(data)
+	w.Close()
+	req, _ := http.NewRequest("POST", e.base+"/v1/media", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	var out struct {
+		Media struct {
+			ID string `json:"id"`
+		} `json:"media"`
+	}
+	e.send(req, token, 202, &out)
+	return out.Media.ID
+}
+
+func sbWaitReady(e *engine, token, id string) {
+	e.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var out struct {
+			Media struct {
+				Status     string  `json:"status"`
+				FailReason *string `json:"fail_reason"`
+			} `json:"media"`
+		}
+		e.do("GET", "/v1/media/"+id, token, nil, 200, &out)
+		switch {
+		case out.Media.Status == "ready":
+			return
+		case out.Media.Status == "failed":
+			e.t.Fatalf("media %s failed: %v", id, *out.Media.FailReason)
+		case time.Now().After(deadline):
+			e.t.Fatalf("media %s not ready within 2 minutes (status %s)", id, out.Media.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// sbShare creates a link and returns its token and id.
+func sbShare(e *engine, token string, body map[string]any) (string, string) {
+	e.t.Helper()
+	var out struct {
+		Token string `json:"token"`
+		Share struct {
+			ID string `json:"id"`
+		} `json:"share"`
+	}
+	e.do("POST", "/v1/shares", token, body, 201, &out)
+	return out.Token, out.Share.ID
+}
+
+// sbBrowser is one headless Chromium tab with a watch on dialogs and on
+// console errors (CSP violations among them).
+type sbBrowser struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	dialogs []string
+	console []string
+}
+
+func newSBBrowser(t *testing.T) *sbBrowser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(800, 900),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("mute-audio", true),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	b := &sbBrowser{ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil { // start the browser, no timeout
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	console := chromedp.Console(ctx)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
+			b.mu.Unlock()
+			chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			// The error pages' own 4xx statuses are expected.
+			expected := strings.HasPrefix(m.Text, "Failed to load resource: the server responded with a status of 4")
+			if (m.Type == "error" && !expected) || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				b.mu.Lock()
+				b.console = append(b.console, m.Text)
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// open navigates and returns the HTTP status of the document.
+func (b *sbBrowser) open(t *testing.T, url string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	return resp.Status
+}
+
+// submitPassword types into the password form, submits it and returns the
+// status of the page it lands on.
+func (b *sbBrowser) submitPassword(t *testing.T, pw string) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#password"), pw)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS("form button[type=submit]")))
+	if err != nil {
+		t.Fatalf("submit password: %v", err)
+	}
+	return resp.Status
+}
+
+// waitTrue polls a JavaScript predicate until it is true; an exception in
+// it fails at once.
+func (b *sbBrowser) waitTrue(t *testing.T, expr string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](expr))
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not true within %s: %s", within, expr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func eval[T any](t *testing.T, b *sbBrowser, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// screenshot saves the page to docs/screenshots/name when
+// MEDIA_SCREENSHOTS=1, so ordinary runs leave the tree clean.
+func (b *sbBrowser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	if os.Getenv("MEDIA_SCREENSHOTS") != "1" {
+		return
+	}
+	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	small, err := sbSmallPNG(shot)
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join("..", "..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), small, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sbSmallPNG re-encodes a screenshot with 256 colours (dithered), about a
+// third of the size, so the PNGs stay small in the repository.
+func sbSmallPNG(shot []byte) ([]byte, error) {
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		return nil, err
+	}
+	p := image.NewPaletted(img.Bounds(), sbPalette(img))
+	draw.FloydSteinberg.Draw(p, p.Bounds(), img, img.Bounds().Min)
+	var out bytes.Buffer
+	err = (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, p)
+	return out.Bytes(), err
+}
+
+// sbBin is a 15-bit colour cell: channel sums and the pixel count.
+type sbBin struct {
+	sum [3]int
+	n   int
+}
+
+func (b *sbBin) mean(ch int) int { return b.sum[ch] / b.n }
+
+// sbPalette: the page's 32 most frequent exact colours (flat backgrounds
+// and text stay clean), then a median cut of the rest.
+func sbPalette(img image.Image) color.Palette {
+	exact, cells := map[uint32]int{}, map[uint32]*sbBin{}
+	bd := img.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			r, g, b = r>>8, g>>8, b>>8
+			exact[r<<16|g<<8|b]++
+			k := r>>3<<10 | g>>3<<5 | b>>3
+			if cells[k] == nil {
+				cells[k] = &sbBin{}
+			}
+			c := cells[k]
+			c.sum, c.n = [3]int{c.sum[0] + int(r), c.sum[1] + int(g), c.sum[2] + int(b)}, c.n+1
+		}
+	}
+	top := slices.SortedFunc(maps.Keys(exact), func(a, b uint32) int { return exact[b] - exact[a] })
+	pal := color.Palette{}
+	for _, c := range top[:min(32, len(top))] {
+		pal = append(pal, color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 255})
+	}
+	for _, box := range sbMedianCut(slices.Collect(maps.Values(cells)), 256-len(pal)) {
+		var sum [3]int
+		n := 0
+		for _, c := range box {
+			sum, n = [3]int{sum[0] + c.sum[0], sum[1] + c.sum[1], sum[2] + c.sum[2]}, n+c.n
+		}
+		pal = append(pal, color.RGBA{uint8(sum[0] / n), uint8(sum[1] / n), uint8(sum[2] / n), 255})
+	}
+	return pal
+}
+
+// sbMedianCut splits the cells into up to k boxes: each time the box with
+// the most pixels, along its widest channel, at its pixel median.
+func sbMedianCut(cells []*sbBin, k int) [][]*sbBin {
+	pixels := func(box []*sbBin) (n int) {
+		for _, c := range box {
+			n += c.n
+		}
+		return n
+	}
+	boxes := [][]*sbBin{cells}
+	for len(boxes) < k {
+		i := -1
+		for j, box := range boxes {
+			if len(box) > 1 && (i < 0 || pixels(box) > pixels(boxes[i])) {
+				i = j
+			}
+		}
+		if i < 0 {
+			break
+		}
+		box, ch, wide := boxes[i], 0, -1
+		for c := range 3 {
+			lo := slices.MinFunc(box, func(a, b *sbBin) int { return a.mean(c) - b.mean(c) }).mean(c)
+			hi := slices.MaxFunc(box, func(a, b *sbBin) int { return a.mean(c) - b.mean(c) }).mean(c)
+			if hi-lo > wide {
+				ch, wide = c, hi-lo
+			}
+		}
+		slices.SortFunc(box, func(a, b *sbBin) int { return a.mean(ch) - b.mean(ch) })
+		cut, acc, half := 1, 0, pixels(box)/2
+		for j, c := range box {
+			if acc += c.n; acc >= half {
+				cut = max(1, min(j+1, len(box)-1))
+				break
+			}
+		}
+		boxes = append(boxes[:i], append([][]*sbBin{box[:cut], box[cut:]}, boxes[i+1:]...)...)
+	}
+	return boxes
+}
+
+// checkClean: no dialog ever opened (no script ran) and the console saw no
+// errors, CSP violations included.
+func (b *sbBrowser) checkClean(t *testing.T) {
+	t.Helper()
+	time.Sleep(200 * time.Millisecond) // let the last events arrive
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dialogs) > 0 {
+		t.Errorf("dialogs opened: %q", b.dialogs)
+	}
+	for _, m := range b.console {
+		t.Errorf("console error: %s", m)
+	}
+}
