@@ -136,8 +136,10 @@ func (s *Store) PendingUploads(ctx context.Context, albumID string) ([][2]string
 // and stamps the receipt.
 func (s *Store) FinishDissolve(ctx context.Context, albumID string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var members, uploads int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM album_members WHERE album_id = $1`, albumID).Scan(&members); err != nil {
+		// Members and invitations go by cascade with the album row: count them first.
+		var cascaded, uploads int64
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM album_members WHERE album_id = $1) +
+			(SELECT count(*) FROM invites WHERE album_id = $1)`, albumID).Scan(&cascaded); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE album_id = $1`, albumID)
@@ -150,7 +152,7 @@ func (s *Store) FinishDissolve(ctx context.Context, albumID string) error {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE album_dissolutions SET rows_deleted = rows_deleted + $2, finished_at = now()
-			WHERE album_id = $1 AND finished_at IS NULL`, albumID, members+uploads+tag.RowsAffected())
+			WHERE album_id = $1 AND finished_at IS NULL`, albumID, cascaded+uploads+tag.RowsAffected())
 		return err
 	})
 }

@@ -97,6 +97,15 @@ func (s *Store) AcceptInvite(ctx context.Context, token, userID string, maxMembe
 			return ErrInviteGone
 		}
 		albumID = st.AlbumID
+		// Accepts of different invitations race for the last places: the
+		// album row lock makes them count members one after the other.
+		var status Status
+		if err := tx.QueryRow(ctx, `SELECT status FROM albums WHERE id = $1 FOR NO KEY UPDATE`, st.AlbumID).Scan(&status); err != nil {
+			return err
+		}
+		if status != Active {
+			return ErrInviteGone
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM album_members WHERE album_id = $1`, st.AlbumID).Scan(&n); err != nil {
 			return err

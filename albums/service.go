@@ -169,7 +169,8 @@ func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, lim
 }
 
 // RemoveItem deletes an item from the album: its uploader, or the owner
-// (moderation). Other members get ErrItemNotFound.
+// (moderation). Other members get ErrForbidden for an item they can see
+// and ErrItemNotFound for one they cannot.
 func (s *Service) RemoveItem(ctx context.Context, albumID, userID, mediaID string) error {
 	r, err := s.role(ctx, albumID, userID)
 	if err != nil {
@@ -180,6 +181,9 @@ func (s *Service) RemoveItem(ctx context.Context, albumID, userID, mediaID strin
 		return err
 	}
 	if !CanRemoveItem(userID, r, item) {
+		if CanSeeItem(userID, r, item) {
+			return ErrForbidden
+		}
 		return ErrItemNotFound
 	}
 	return s.uploads.Delete(ctx, mediaID, userID)

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,7 +11,8 @@ import (
 )
 
 // SetVisibility handles PATCH /v1/media/:id {"visibility"}: only the
-// uploader may; for anyone else the item does not exist.
+// uploader may. Anyone else who can see the item gets ErrForbidden; for
+// everyone else it does not exist.
 func (h *Handler) SetVisibility(c *fiber.Ctx) error {
 	var in struct {
 		Visibility string `json:"visibility"`
@@ -29,6 +31,11 @@ func (h *Handler) SetVisibility(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c, 10*time.Second)
 	defer cancel()
 	m, err := h.svc.store.SetVisibility(ctx, id, h.userID(c), v)
+	if errors.Is(err, ErrNotFound) {
+		if _, ferr := h.svc.store.FindVisible(ctx, id, h.userID(c)); ferr == nil {
+			err = ErrForbidden.WithMessage("Only the uploader changes an item's visibility.")
+		}
+	}
 	if err != nil {
 		return err
 	}

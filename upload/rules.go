@@ -19,16 +19,20 @@ func CanUploadInto(role string, k Kind) bool {
 }
 
 // CanView reports whether viewer may see m, given viewer's role in m's
-// album ("" when not a member) and whether the album is active. The SQL in
-// Store.FindVisible is the same rule; this is its table-tested statement.
+// album ("" when not a member) and whether the album is active (true for
+// an item outside any album). The SQL in Store.FindVisible is the same
+// rule; this is its table-tested statement.
 func CanView(viewerID string, m *Media, role string, albumActive bool) bool {
 	if m.Status == StatusDeleting {
 		return false
 	}
+	if m.AlbumID != nil && !albumActive {
+		return false // a dissolving album's items are gone for everyone, uploader included
+	}
 	if viewerID == m.OwnerID {
 		return true
 	}
-	return m.Status == StatusReady && m.AlbumID != nil && albumActive && role != "" &&
+	return m.Status == StatusReady && m.AlbumID != nil && role != "" &&
 		(m.Visibility == Members || m.Visibility == Link)
 }
 

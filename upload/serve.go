@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -168,7 +169,7 @@ func parseRange(h string, size int64) (*blob.Range, int) {
 		start, end = max(0, size-n), size-1
 	default:
 		start, err1 = strconv.ParseInt(a, 10, 64)
-		end = size - 1
+		end = math.MaxInt64 // "a-": to the end, whatever the size
 		if b != "" {
 			end, err2 = strconv.ParseInt(b, 10, 64)
 		}

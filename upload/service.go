@@ -172,12 +172,13 @@ func (s *Service) Get(ctx context.Context, id, viewerID string) (*Media, error) 
 
 // Delete hides an item at once and queues removal of its objects.
 // Permissions: the uploader, or the owner of the item's album. Anyone else
-// gets ErrNotFound.
+// gets ErrNotFound, and so does everyone for an item of a dissolving album
+// (the dissolution removes it).
 func (s *Service) Delete(ctx context.Context, id, viewerID string) error {
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}
-	m, err := s.store.Find(ctx, id)
+	m, err := s.store.FindLive(ctx, id)
 	if err != nil {
 		return err
 	}

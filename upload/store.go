@@ -37,10 +37,16 @@ func scanMedia(row pgx.Row) (*Media, error) {
 	return &m, err
 }
 
+// inLiveAlbum holds for an item outside any album or in an active one: from
+// the moment an album starts dissolving, its items are gone for everyone,
+// their uploader included.
+const inLiveAlbum = `(m.album_id IS NULL OR EXISTS (
+	SELECT 1 FROM albums la WHERE la.id = m.album_id AND la.status = 'active'))`
+
 // visibleTo is the SQL form of CanView for viewer $2: the uploader sees
 // their items in any state but deleting; a current member of an active
 // album sees its ready members- and link-visible items.
-const visibleTo = `m.status <> 'deleting' AND (m.owner_id = $2 OR (
+const visibleTo = `m.status <> 'deleting' AND ` + inLiveAlbum + ` AND (m.owner_id = $2 OR (
 	m.status = 'ready' AND m.visibility IN ('members','link') AND m.album_id IS NOT NULL AND EXISTS (
 		SELECT 1 FROM album_members am JOIN albums a ON a.id = am.album_id
 		WHERE am.album_id = m.album_id AND am.user_id = $2 AND a.status = 'active')))`
@@ -54,6 +60,11 @@ func (s *Store) FindVisible(ctx context.Context, id, viewerID string) (*Media, e
 // Find returns media id in any state (for workers).
 func (s *Store) Find(ctx context.Context, id string) (*Media, error) {
 	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1`, id))
+}
+
+// FindLive returns media id in any state unless its album is dissolving.
+func (s *Store) FindLive(ctx context.Context, id string) (*Media, error) {
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+inLiveAlbum, id))
 }
 
 // FindDuplicate returns the live item with the same owner, album and bytes.
@@ -108,16 +119,17 @@ func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
 }
 
 // SetVisibility changes an item's visibility; only its uploader may, so
-// anyone else's item is ErrNotFound.
+// anyone else's item, or one of a dissolving album, is ErrNotFound.
 func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibility) (*Media, error) {
 	return scanMedia(s.pool.QueryRow(ctx, `UPDATE media m SET visibility = $3, updated_at = now()
-		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' RETURNING `+mediaCols, id, ownerID, v))
+		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' AND `+inLiveAlbum+` RETURNING `+mediaCols, id, ownerID, v))
 }
 
-// ListOwned returns the items ownerID uploaded, in any album, newest
-// first, after the keyset cursor (zero cursor: from the top).
+// ListOwned returns the items ownerID uploaded, in any album but a
+// dissolving one, newest first, after the keyset cursor (zero cursor: from
+// the top).
 func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, limit int) ([]*Media, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting'
+	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+inLiveAlbum+`
 		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
 		ownerID, after.TimeOrNil(), after.ID, limit)
 	if err != nil {
@@ -150,15 +162,16 @@ type Ready struct {
 // row turns ready, and an avatar or cover takes its place on the user or
 // album. It reports whether the row changed, and the media id of an avatar
 // this one replaced ("" if none). A row no longer processing (deleted
-// meanwhile, or already done) is left as is.
+// meanwhile, or already done), or in an album being dissolved, is left as
+// is: the dissolution may already have removed the item's keys.
 func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool, replaced string, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var kind Kind
 		var owner string
 		var album *string
-		err := tx.QueryRow(ctx, `UPDATE media SET status = 'ready', width = $2, height = $3, duration_ms = $4,
+		err := tx.QueryRow(ctx, `UPDATE media m SET status = 'ready', width = $2, height = $3, duration_ms = $4,
 			placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
-			WHERE id = $1 AND status = 'processing' RETURNING kind, owner_id, album_id`,
+			WHERE m.id = $1 AND m.status = 'processing' AND `+inLiveAlbum+` RETURNING m.kind, m.owner_id, m.album_id`,
 			id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType).Scan(&kind, &owner, &album)
 		if db.IsNoRows(err) {
 			return nil
@@ -227,6 +240,26 @@ func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, erro
 		found[id] = true
 	}
 	return found, rows.Err()
+}
+
+// RawNeeded reports which of ids still need their raw upload: items still
+// processing and uploads in flight. The raw copy of an item that is ready,
+// failed or gone is a leftover (its deletion failed) that the sweep removes.
+func (s *Store) RawNeeded(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status = 'processing'
+		UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	need := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		need[id] = true
+	}
+	return need, rows.Err()
 }
 
 func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]string, error) {

@@ -75,8 +75,10 @@ func (s *Sweeper) Run(ctx context.Context, now time.Time) (SweepReport, error) {
 	return r, err
 }
 
-// orphans removes raw objects older than the grace period that no media or
-// upload row refers to (a crash between storing and recording).
+// orphans removes raw objects older than the grace period that nothing
+// needs any more: no row refers to them (a crash between storing and
+// recording), or their item is no longer processing (the delete after
+// success or failure did not reach storage, e.g. on a last attempt).
 func (s *Sweeper) orphans(ctx context.Context, now time.Time) (int, error) {
 	var old []string
 	err := s.blobs.List(ctx, RawPrefix, func(i blob.Info) error {
@@ -88,13 +90,13 @@ func (s *Sweeper) orphans(ctx context.Context, now time.Time) (int, error) {
 	if err != nil || len(old) == 0 {
 		return 0, err
 	}
-	known, err := s.store.Exists(ctx, old)
+	need, err := s.store.RawNeeded(ctx, old)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, id := range old {
-		if !known[id] {
+		if !need[id] {
 			if err := s.blobs.Delete(ctx, RawKey(id)); err != nil {
 				return n, err
 			}

@@ -72,9 +72,10 @@ func NewAccounts(store *account.Store, al *Albums, as *albums.Store, blobs *blob
 	return &Accounts{store: store, albums: al, albumS: as, blobs: blobs, log: log, batch: 200}
 }
 
-// DeleteTask handles account:delete. Every step is idempotent and its
-// counts are added to the receipt as it goes, so a worker killed half-way
-// leaves work the next run finishes and a receipt that still adds up.
+// DeleteTask handles account:delete. Every step is idempotent and counts
+// on the receipt in the transaction that removes the rows, so a worker
+// killed half-way leaves work the next run finishes and a receipt that
+// still adds up.
 func (h *Accounts) DeleteTask(ctx context.Context, t *asynq.Task) error {
 	rid, err := parseID(t)
 	if err != nil {
@@ -101,15 +102,13 @@ func (h *Accounts) dissolveOwned(ctx context.Context, d *account.Deletion) error
 	if err != nil {
 		return err
 	}
+	// The albums' dissolution records count what went; purgeRows adds them
+	// to the receipt once, however many runs a dissolution took.
 	for _, id := range owned {
 		if err := h.albumS.ForceDissolve(ctx, id); err != nil {
 			return err
 		}
-		objects, err := h.albums.Dissolve(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := h.store.AddCounts(ctx, d.ReceiptID, map[string]int64{"albums_dissolved": 1, "objects": objects}); err != nil {
+		if _, err := h.albums.Dissolve(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -135,11 +134,7 @@ func (h *Accounts) deleteMedia(ctx context.Context, d *account.Deletion) error {
 		if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
 			return err
 		}
-		n, err := h.store.DeleteMediaRows(ctx, d.UserID, ids)
-		if err != nil {
-			return err
-		}
-		if err := h.store.AddCounts(ctx, d.ReceiptID, map[string]int64{"media": n, "objects": int64(stored)}); err != nil {
+		if err := h.store.DeleteMediaRows(ctx, d.ReceiptID, d.UserID, ids, int64(stored)); err != nil {
 			return err
 		}
 	}
@@ -163,16 +158,12 @@ func (h *Accounts) deleteUploadsAndExports(ctx context.Context, d *account.Delet
 	for _, id := range exps {
 		keys = append(keys, account.ExportKey(id))
 	}
-	if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
-		return err
-	}
-	return h.store.AddCounts(ctx, d.ReceiptID, map[string]int64{"objects": int64(len(exps))})
+	// The archives are counted when their rows go (purgeRows), so a run
+	// resumed after this step does not count them twice.
+	_, err = h.blobs.DeleteMany(ctx, keys)
+	return err
 }
 
 func (h *Accounts) purgeRows(ctx context.Context, d *account.Deletion) error {
-	counts, err := h.store.PurgeUserRows(ctx, d.UserID)
-	if err != nil {
-		return err
-	}
-	return h.store.AddCounts(ctx, d.ReceiptID, counts)
+	return h.store.PurgeUserRows(ctx, d.ReceiptID, d.UserID)
 }

@@ -90,14 +90,15 @@ func (h *Media) fail(ctx context.Context, m *upload.Media, err error) error {
 	return fmt.Errorf("media %s: %s: %w", m.ID, reason, asynq.SkipRetry)
 }
 
-// discardIfGone removes what this run wrote when the item was deleted while
-// it ran, so no derivative outlives its row.
+// discardIfGone removes what this run wrote when the item was deleted, or
+// its album started dissolving (the row is then still processing), while it
+// ran, so no derivative outlives its row.
 func (h *Media) discardIfGone(ctx context.Context, id string) error {
 	m, err := h.store.Find(ctx, id)
 	if err != nil && !errors.Is(err, upload.ErrNotFound) {
 		return err
 	}
-	if m != nil && m.Status != upload.StatusDeleting {
+	if m != nil && m.Status != upload.StatusDeleting && m.Status != upload.StatusProcessing {
 		return h.dropRaw(ctx, id) // finished by an earlier run: keep its objects
 	}
 	return h.removeAll(ctx, id)

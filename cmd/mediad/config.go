@@ -43,6 +43,8 @@ type Config struct {
 	ExportTTL           time.Duration
 	// DeploymentName must be typed to confirm purge-all.
 	DeploymentName string
+	// Pprof serves net/http/pprof on the metrics address (benchmarks).
+	Pprof bool
 }
 
 // LoadConfig reads and validates the configuration.
@@ -101,6 +103,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.Auth.PolicyVersion = e.String("MEDIA_POLICY_VERSION", "")
 	c.ExportTTL = e.Duration("MEDIA_EXPORT_TTL", 24*time.Hour)
 	c.DeploymentName = e.String("MEDIA_DEPLOYMENT_NAME", "local")
+	c.Pprof = e.Bool("MEDIA_PPROF", false)
 	day := 24 * time.Hour
 	c.Retention = retention.Config{
 		DeadLinks:     e.Duration("MEDIA_RETAIN_DEAD_LINKS", 30*day),

@@ -23,6 +23,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 	}
 	defer d.Close()
 	m := metrics.New()
+	m.Pprof = cfg.Pprof
 	app, err := newApp(cfg, d, log, m)
 	if err != nil {
 		return err

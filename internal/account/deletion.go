@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wxalbum/mediad/internal/db"
 )
@@ -35,9 +36,12 @@ func (s *Store) RunningReceipts(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// AddCounts adds to a receipt's counters, so a deletion resumed after a
-// crash keeps what the first run counted.
-func (s *Store) AddCounts(ctx context.Context, receiptID string, add map[string]int64) error {
+// addCounts adds to a receipt's counters inside the transaction that
+// removed what they count: a deletion killed half-way loses no count, and
+// the run that resumes it never counts anything twice.
+func addCounts(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, receiptID string, add map[string]int64) error {
 	if len(add) == 0 {
 		return nil
 	}
@@ -45,7 +49,7 @@ func (s *Store) AddCounts(ctx context.Context, receiptID string, add map[string]
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, `UPDATE deletion_receipts SET counts = (
+	_, err = q.Exec(ctx, `UPDATE deletion_receipts SET counts = (
 		SELECT jsonb_object_agg(k, coalesce((counts->>k)::bigint, 0) + coalesce((($2::jsonb)->>k)::bigint, 0))
 		FROM (SELECT jsonb_object_keys(counts || $2::jsonb) AS k) keys) WHERE id = $1`, receiptID, string(b))
 	return err
@@ -76,10 +80,16 @@ func (s *Store) UserMedia(ctx context.Context, userID string, limit int) ([]Medi
 	})
 }
 
-// DeleteMediaRows removes rows whose objects are already gone.
-func (s *Store) DeleteMediaRows(ctx context.Context, userID string, ids []string) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM media WHERE owner_id = $1 AND id = ANY($2)`, userID, ids)
-	return tag.RowsAffected(), err
+// DeleteMediaRows removes rows whose objects (how many: objects) are
+// already gone, and counts them on the receipt in the same transaction.
+func (s *Store) DeleteMediaRows(ctx context.Context, receiptID, userID string, ids []string, objects int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM media WHERE owner_id = $1 AND id = ANY($2)`, userID, ids)
+		if err != nil {
+			return err
+		}
+		return addCounts(ctx, tx, receiptID, map[string]int64{"media": tag.RowsAffected(), "objects": objects})
+	})
 }
 
 // UserUploads lists the user's unfinished chunked uploads (key, upload id).
@@ -104,13 +114,25 @@ func (s *Store) UserExports(ctx context.Context, userID string) ([]string, error
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// dissolvedCounts counts the albums of the user whose dissolution ended
+// during the deletion (their items and objects too), and the export
+// archives about to be removed with their rows.
+const dissolvedCounts = `SELECT count(*), coalesce(sum(items_deleted), 0), coalesce(sum(objects_deleted), 0)
+	+ (SELECT count(*) FROM exports WHERE user_id = $1 AND status = 'ready')
+	FROM album_dissolutions WHERE owner_id = $1 AND finished_at >= (SELECT created_at FROM deletion_receipts WHERE id = $2)`
+
 // PurgeUserRows deletes every remaining row about the user (memberships,
 // links, invitations, notifications, sessions, uploads, exports),
 // anonymises dissolution receipts that name them as owner, and leaves the
-// user row as a tombstone. It returns the counts per category.
-func (s *Store) PurgeUserRows(ctx context.Context, userID string) (map[string]int64, error) {
-	counts := map[string]int64{}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+// user row as a tombstone. The counts per category, with the albums
+// dissolved, go on the receipt in the same transaction.
+func (s *Store) PurgeUserRows(ctx context.Context, receiptID, userID string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var albums, items, objects int64
+		if err := tx.QueryRow(ctx, dissolvedCounts, userID, receiptID).Scan(&albums, &items, &objects); err != nil {
+			return err
+		}
+		counts := map[string]int64{"albums_dissolved": albums, "media": items, "objects": objects}
 		steps := []struct{ name, sql string }{
 			{"memberships", `DELETE FROM album_members WHERE user_id = $1`},
 			{"share_links", `DELETE FROM shares WHERE created_by = $1`},
@@ -132,9 +154,8 @@ func (s *Store) PurgeUserRows(ctx context.Context, userID string) (map[string]in
 				counts[st.name] += tag.RowsAffected()
 			}
 		}
-		return nil
+		return addCounts(ctx, tx, receiptID, counts)
 	})
-	return counts, err
 }
 
 // FinishReceipt closes a receipt and forgets whose it was.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 // Metrics is the process's registry plus the HTTP instruments.
 type Metrics struct {
 	Registry *prometheus.Registry
+	// Pprof mounts net/http/pprof under /debug/pprof/ on the metrics
+	// listener (MEDIA_PPROF, for benchmarks). It is off by default: a
+	// profile can reveal memory contents, so it is never on the public API.
+	Pprof    bool
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -62,6 +67,9 @@ func (m *Metrics) Middleware(status func(*fiber.Ctx, error) int, route func(*fib
 func (m *Metrics) Serve(ctx context.Context, ln net.Listener) error {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	if m.Pprof {
+		mountPprof(mux)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -73,4 +81,14 @@ func (m *Metrics) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// mountPprof registers the profiling endpoints on mux explicitly, so they
+// are served only where this mux is (never http.DefaultServeMux).
+func mountPprof(mux *http.ServeMux) {
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }

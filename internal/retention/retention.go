@@ -86,9 +86,11 @@ type rule struct {
 func (p *Purger) rules(now time.Time) []rule {
 	c := p.cfg
 	return []rule{
-		{"share_links", `DELETE FROM shares WHERE coalesce(revoked_at, expires_at) < $1 AND
-			(revoked_at IS NOT NULL OR expires_at < $2)`, []any{now.Add(-c.DeadLinks), now}},
-		{"invites", `DELETE FROM invites WHERE coalesce(revoked_at, expires_at) < $1`, []any{now.Add(-c.ExpiredInvite)}},
+		// A link or invitation dies at whichever comes first, revocation or
+		// expiry (least ignores NULL): one revoked after it expired is
+		// already dead.
+		{"share_links", `DELETE FROM shares WHERE least(revoked_at, expires_at) < $1`, []any{now.Add(-c.DeadLinks)}},
+		{"invites", `DELETE FROM invites WHERE least(revoked_at, expires_at) < $1`, []any{now.Add(-c.ExpiredInvite)}},
 		{"open_counts", `DELETE FROM share_opens WHERE day < $1::date`, []any{now.Add(-c.OpenCounts).UTC().Format("2006-01-02")}},
 		{"notifications", `DELETE FROM notifications WHERE created_at < $1`, []any{now.Add(-c.Notifications)}},
 		// Failed items have no objects (their raw upload went when they failed).
