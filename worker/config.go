@@ -55,8 +55,8 @@ func (c Config) Validate() error {
 		return errors.New("MEDIA_WORKER_CONCURRENCY: want 1..256")
 	case c.RedisDB < 0 || c.RedisDB > 15:
 		return errors.New("MEDIA_REDIS_DB: want 0..15")
-	case c.MaxRetry < 0 || c.MaxRetry > 25:
-		return errors.New("MEDIA_WORKER_MAX_RETRY: want 0..25")
+	case c.MaxRetry < 1 || c.MaxRetry > 25:
+		return errors.New("MEDIA_WORKER_MAX_RETRY: want 1..25")
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			ShutdownTimeout: e.Duration("MEDIA_WORKER_SHUTDOWN_TIMEOUT", 30*time.Second),
 			PhotoTimeout:    e.Duration("MEDIA_PHOTO_TIMEOUT", 2*time.Minute),
 			VideoTimeout:    e.Duration("MEDIA_VIDEO_TIMEOUT", 15*time.Minute),
-			MaxRetry:        e.Int("MEDIA_WORKER_MAX_RETRY", 8, 0),
+			MaxRetry:        e.Int("MEDIA_WORKER_MAX_RETRY", 8, 1),
 		},
 	}
 	c.Upload = upload.Config{
