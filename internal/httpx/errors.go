@@ -37,6 +37,12 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		log.Log(c.UserContext(), lvl, "request failed", "request_id", RequestID(c),
 			"status", pub.Status, "code", pub.Code, "err", err.Error())
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		// A refused request's body may be partly unread (a middleware or a
+		// limit stopped it). Whatever follows on the connection must never be
+		// parsed as the next request, or a request hidden in a body would run.
+		if c.Request().Header.ContentLength() != 0 {
+			c.Context().SetConnectionClose()
+		}
 		return c.Status(pub.Status).JSON(ErrorBody{Error: ErrorDetail{Code: pub.Code, Message: pub.Message}})
 	}
 }

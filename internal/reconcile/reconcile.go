@@ -128,8 +128,8 @@ func (r *Reconciler) orphans(ctx context.Context, old []blob.Info, rep *Report) 
 	}
 	var doomed []string
 	for _, o := range old {
-		t, id := owner(o.Key)
-		if !live[t+":"+id] {
+		// Keys under prefixes this version does not know are left alone.
+		if t, id := owner(o.Key); t != "" && !live[t+":"+id] {
 			doomed = append(doomed, o.Key)
 		}
 	}
