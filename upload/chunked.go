@@ -72,7 +72,8 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 	if length != want {
 		return blob.Part{}, ErrBadPart.WithMessage("Part %d must have Content-Length %d.", n, want)
 	}
-	r := io.Reader(&exactReader{r: body, want: want})
+	ex := &exactReader{r: body, want: want}
+	r := io.Reader(ex)
 	if n == 1 {
 		head := make([]byte, min(512, want))
 		if _, err := io.ReadFull(r, head); err != nil {
@@ -85,6 +86,10 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 		r = io.MultiReader(bytes.NewReader(head), r)
 	}
 	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
+	if ex.short {
+		// The client's body ended early: its fault, not the storage's.
+		return blob.Part{}, partErr(io.ErrUnexpectedEOF)
+	}
 	if err != nil {
 		return blob.Part{}, partErr(err)
 	}
@@ -220,9 +225,10 @@ func checkParts(c *Chunked, parts []blob.Part) error {
 // exactReader yields exactly want bytes; a body that ends early is
 // io.ErrUnexpectedEOF (the declared Content-Length was a lie).
 type exactReader struct {
-	r    io.Reader
-	want int64
-	got  int64
+	r     io.Reader
+	want  int64
+	got   int64
+	short bool // the body ended before want bytes
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
@@ -235,6 +241,7 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
 	e.got += int64(n)
 	if errors.Is(err, io.EOF) && e.got < e.want {
+		e.short = true
 		return n, io.ErrUnexpectedEOF
 	}
 	if errors.Is(err, io.EOF) {

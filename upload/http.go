@@ -39,22 +39,9 @@ func bounded(c *fiber.Ctx, d time.Duration) (context.Context, context.CancelFunc
 // fields kind, album_id and visibility may come as form fields before the
 // file part, or in the query string; the file part is streamed straight to
 // storage as it is read.
+// A refused upload's connection is closed by the error handler, so an
+// unread rest of the body is never parsed as another request.
 func (h *Handler) Create(c *fiber.Ctx) error {
-	return closeOnError(c, h.create(c))
-}
-
-// closeOnError ends the connection after a refused upload. Its body may be
-// partly unread, and the rest must not be parsed as the next request: behind
-// a proxy that reuses connections, a request hidden in a file would run and
-// its answer go to another client.
-func closeOnError(c *fiber.Ctx, err error) error {
-	if err != nil {
-		c.Context().SetConnectionClose()
-	}
-	return err
-}
-
-func (h *Handler) create(c *fiber.Ctx) error {
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
 		return ErrEncoded
 	}

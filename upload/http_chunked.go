@@ -70,10 +70,6 @@ func (h *Handler) StartChunked(c *fiber.Ctx) error {
 // Content-Length is required so a wrong-sized part is refused before any
 // byte is stored.
 func (h *Handler) PutPart(c *fiber.Ctx) error {
-	return closeOnError(c, h.putPart(c))
-}
-
-func (h *Handler) putPart(c *fiber.Ctx) error {
 	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
 		return ErrEncoded
 	}

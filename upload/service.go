@@ -3,7 +3,6 @@ package upload
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 
@@ -71,7 +70,7 @@ func (s *Service) Admit(ctx context.Context, in *Input, kindMax int64) (limit in
 func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
 	switch {
 	case in.Kind == KindCover && in.AlbumID == nil:
-		return fmt.Errorf("%w", ErrForbidden.WithMessage("A cover needs album_id."))
+		return ErrBadKind.WithMessage("A cover needs album_id.")
 	case in.Kind == KindAvatar && in.AlbumID != nil:
 		return ErrBadKind.WithMessage("An avatar does not belong to an album.")
 	case in.AlbumID == nil:
@@ -126,12 +125,12 @@ func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media,
 // record inserts the row for a stored raw object, or hands back the
 // duplicate and removes the new copy.
 func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
-	dup, err := s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.SHA256)
+	dup, err := s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.Kind, m.SHA256)
 	if err == nil || errors.Is(err, ErrNotFound) {
 		if dup == nil {
 			err = s.store.Insert(ctx, m)
 			if errors.Is(err, errDuplicate) {
-				dup, err = s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.SHA256)
+				dup, err = s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.Kind, m.SHA256)
 			}
 		}
 	}
@@ -191,6 +190,11 @@ func (s *Service) Delete(ctx context.Context, id, viewerID string) error {
 		role = acc.Role
 	}
 	if !CanDelete(viewerID, m, role) {
+		// Members who can see the item learn they may not delete it;
+		// to anyone else it does not exist.
+		if CanView(viewerID, m, role, true) {
+			return ErrForbidden
+		}
 		return ErrNotFound
 	}
 	if err := s.store.MarkDeleting(ctx, id); err != nil {

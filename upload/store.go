@@ -67,11 +67,11 @@ func (s *Store) FindLive(ctx context.Context, id string) (*Media, error) {
 	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+inLiveAlbum, id))
 }
 
-// FindDuplicate returns the live item with the same owner, album and bytes.
-func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *string, sum []byte) (*Media, error) {
+// FindDuplicate returns the live item with the same owner, album, kind and bytes.
+func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *string, kind Kind, sum []byte) (*Media, error) {
 	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m
-		WHERE m.owner_id = $1 AND coalesce(m.album_id,'') = coalesce($2,'') AND m.sha256 = $3
-		AND m.status IN ('processing','ready')`, ownerID, albumID, sum))
+		WHERE m.owner_id = $1 AND coalesce(m.album_id,'') = coalesce($2,'') AND m.kind = $3 AND m.sha256 = $4
+		AND m.status IN ('processing','ready')`, ownerID, albumID, kind, sum))
 }
 
 // Insert records a new item in state processing. A concurrent identical
