@@ -91,10 +91,12 @@ func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) error {
 	return nil
 }
 
-// DissolvingItems returns up to limit items still left in a dissolving album.
-func (s *Store) DissolvingItems(ctx context.Context, albumID string, limit int) ([]*upload.Media, error) {
+// DissolvingItems returns up to limit items still left in a dissolving
+// album, in id order after the id after ("" from the start).
+func (s *Store) DissolvingItems(ctx context.Context, albumID, after string, limit int) ([]*upload.Media, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		JOIN albums a ON a.id = m.album_id AND a.status = 'dissolving' WHERE m.album_id = $1 ORDER BY m.id LIMIT $2`, albumID, limit)
+		JOIN albums a ON a.id = m.album_id AND a.status = 'dissolving'
+		WHERE m.album_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`, albumID, after, limit)
 	if err != nil {
 		return nil, err
 	}

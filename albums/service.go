@@ -16,7 +16,7 @@ type Config struct {
 	MaxMembers    int           // per album; default 500
 	InviteTTL     time.Duration // default invitation lifetime; default 7 days
 	MaxInviteTTL  time.Duration // default 30 days
-	DissolveBatch int           // items per RemoveObjects round; default 250 (x5 objects <= 1000 keys)
+	DissolveBatch int           // items per round; default 250 (x 4 objects = one 1000-key RemoveObjects call)
 }
 
 // Defaults fills zero values.
@@ -31,7 +31,7 @@ func (c Config) Defaults() Config {
 		c.MaxInviteTTL = 30 * 24 * time.Hour
 	}
 	if c.DissolveBatch == 0 {
-		c.DissolveBatch = 200
+		c.DissolveBatch = 250
 	}
 	return c
 }

@@ -55,9 +55,7 @@ func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, 
 		return nil, err
 	}
 	if cursor == "" {
-		if err := s.store.CountOpen(ctx, l.ID, s.now()); err != nil {
-			return nil, err
-		}
+		s.opens.add(l.ID, s.now())
 	}
 	return s.view(base, l, items, next), nil
 }

@@ -48,6 +48,7 @@ type Service struct {
 	uploads  *upload.Service
 	signer   *signer.Signer
 	badTries Limiter // wrong passwords per link and address
+	opens    openCounter
 	now      func() time.Time
 }
 
@@ -129,8 +130,12 @@ func (s *Service) checkTarget(ctx context.Context, userID string, in CreateInput
 	return nil
 }
 
-// List returns the caller's links with their open counts.
+// List returns the caller's links with their open counts (this process's
+// pending counts are written first; other processes' within seconds).
 func (s *Service) List(ctx context.Context, userID string) ([]*Link, error) {
+	if err := s.FlushOpens(ctx); err != nil {
+		return nil, err
+	}
 	return s.store.ListByCreator(ctx, userID)
 }
 

@@ -2,7 +2,6 @@ package share
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,6 +35,10 @@ const linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s
 	(SELECT to_char(max(day), 'YYYY-MM-DD') FROM share_opens o WHERE o.share_id = s.id),
 	` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
 
+// resolveCols is linkCols without the open statistics.
+const resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+	s.created_at, 0, NULL::text, ` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
+
 func scanLink(row pgx.Row) (*Link, error) {
 	var l Link
 	err := row.Scan(&l.ID, &l.AlbumID, &l.MediaID, &l.CreatedBy, &l.passwordHash, &l.AllowDownload, &l.ExpiresAt,
@@ -58,9 +61,10 @@ func (s *Store) Create(ctx context.Context, l *Link, pwHash []byte) (string, err
 	return tok, err
 }
 
-// ByToken finds a link by its token (unknown: ErrNotFound).
+// ByToken finds a link by its token (unknown: ErrNotFound). Recipients'
+// hot path: it skips the open statistics only the creator sees.
 func (s *Store) ByToken(ctx context.Context, token string) (*Link, error) {
-	return scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.token_hash = $1`, ids.Hash(token)))
+	return scanLink(s.pool.QueryRow(ctx, `SELECT `+resolveCols+` FROM shares s WHERE s.token_hash = $1`, ids.Hash(token)))
 }
 
 // ByID finds a link by id.
@@ -84,10 +88,10 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 	return err
 }
 
-// CountOpen adds one open to today's count: a number and a day, no more.
-func (s *Store) CountOpen(ctx context.Context, id string, now time.Time) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens) VALUES ($1, $2::date, 1)
-		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + 1`, id, now.UTC().Format("2006-01-02"))
+// AddOpens adds n opens to a link's count for day: a number and a day, no more.
+func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens) VALUES ($1, $2::date, $3)
+		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + $3`, id, day, n)
 	return err
 }
 

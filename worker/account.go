@@ -69,7 +69,7 @@ type Accounts struct {
 
 // NewAccounts returns the data-rights task handlers.
 func NewAccounts(store *account.Store, al *Albums, as *albums.Store, blobs *blob.Store, log *slog.Logger) *Accounts {
-	return &Accounts{store: store, albums: al, albumS: as, blobs: blobs, log: log, batch: 200}
+	return &Accounts{store: store, albums: al, albumS: as, blobs: blobs, log: log, batch: 250}
 }
 
 // DeleteTask handles account:delete. Every step is idempotent and counts
@@ -118,26 +118,19 @@ func (h *Accounts) dissolveOwned(ctx context.Context, d *account.Deletion) error
 // deleteMedia removes every item the user uploaded in any album: objects
 // first, then rows, batch by batch.
 func (h *Accounts) deleteMedia(ctx context.Context, d *account.Deletion) error {
-	for {
-		batch, err := h.store.UserMedia(ctx, d.UserID, h.batch)
-		if err != nil || len(batch) == 0 {
-			return err
-		}
-		var keys, ids []string
-		stored := 0
-		for _, m := range batch {
-			ids = append(ids, m.ID)
+	next := func(after string) (batch, error) {
+		refs, err := h.store.UserMedia(ctx, d.UserID, after, h.batch)
+		var b batch
+		for _, m := range refs {
 			k, n := mediaKeys(m.ID, upload.Status(m.Status), upload.Kind(m.Kind))
-			keys = append(keys, k...)
-			stored += n
+			b.ids, b.keys, b.stored = append(b.ids, m.ID), append(b.keys, k...), b.stored+n
 		}
-		if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
-			return err
-		}
-		if err := h.store.DeleteMediaRows(ctx, d.ReceiptID, d.UserID, ids, int64(stored)); err != nil {
-			return err
-		}
+		return b, err
 	}
+	_, err := deleteInBatches(ctx, h.blobs, next, func(b batch) error {
+		return h.store.DeleteMediaRows(ctx, d.ReceiptID, d.UserID, b.ids, int64(b.stored))
+	})
+	return err
 }
 
 func (h *Accounts) deleteUploadsAndExports(ctx context.Context, d *account.Deletion) error {

@@ -70,23 +70,16 @@ func (h *Albums) DissolveTask(ctx context.Context, t *asynq.Task) error {
 // its unfinished uploads and finally the album; it returns how many
 // objects it removed. An album that is not dissolving is left alone.
 func (h *Albums) Dissolve(ctx context.Context, albumID string) (int64, error) {
-	var objects int64
-	for {
-		items, err := h.store.DissolvingItems(ctx, albumID, h.batch)
-		if err != nil || len(items) == 0 {
-			if err != nil {
-				return objects, err
-			}
-			break
-		}
+	next := func(after string) (batch, error) {
+		items, err := h.store.DissolvingItems(ctx, albumID, after, h.batch)
 		keys, ids, stored := itemKeys(items)
-		if _, err := h.blobs.DeleteMany(ctx, keys); err != nil {
-			return objects, err
-		}
-		if err := h.store.DeleteItemRows(ctx, albumID, ids, stored); err != nil {
-			return objects, err
-		}
-		objects += int64(stored)
+		return batch{ids: ids, keys: keys, stored: stored}, err
+	}
+	objects, err := deleteInBatches(ctx, h.blobs, next, func(b batch) error {
+		return h.store.DeleteItemRows(ctx, albumID, b.ids, b.stored)
+	})
+	if err != nil {
+		return objects, err
 	}
 	pending, err := h.store.PendingUploads(ctx, albumID)
 	if err != nil {

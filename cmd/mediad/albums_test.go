@@ -1245,8 +1245,9 @@ func TestAlbumDissolution(t *testing.T) {
 
 	// The worker is killed half-way: batches of 2 items in id order; a lock
 	// on the third item lets the first batch finish and stops the second
-	// after its objects are removed but before its rows are, where the
-	// task is cancelled, as a crash would end it.
+	// after its objects are removed but before its rows are (the third
+	// batch's objects may go meanwhile), where the task is cancelled, as a
+	// crash would end it.
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.id
@@ -1285,7 +1286,11 @@ func TestAlbumDissolution(t *testing.T) {
 			t.Errorf("item %d of the finished batch: %d rows, objects %v", i, rows, keys)
 		case i >= 2 && i < 4 && (rows != 1 || len(keys) != 0):
 			t.Errorf("item %d of the killed batch: %d rows, objects %v; want its row and none of its objects", i, rows, keys)
-		case i >= 4 && (rows != 1 || !slices.Equal(keys, before[id])):
+		case i >= 4 && i < 6 && (rows != 1 || (len(keys) != 0 && !slices.Equal(keys, before[id]))):
+			// The next batch's objects go while the killed batch's rows
+			// are deleted (pipelined); its rows always stay until then.
+			t.Errorf("item %d of the batch after: %d rows, objects %v, want its row and no or all objects", i, rows, keys)
+		case i >= 6 && (rows != 1 || !slices.Equal(keys, before[id])):
 			t.Errorf("item %d not reached: %d rows, objects %v, want %v", i, rows, keys, before[id])
 		}
 	}

@@ -26,20 +26,21 @@ import (
 
 // app is the composition root: every service built once and wired together.
 type app struct {
-	cfg     Config
-	log     *slog.Logger
-	deps    *deps
-	fiber   *fiber.App
-	tasks   *worker.Client
-	auth    *auth.Handler
-	media   *upload.Handler
-	uploads *upload.Service
-	store   *upload.Store
-	albums  *albums.Handler
-	albumDB *albums.Store
-	shares  *share.Handler
-	account *account.Handler
-	accts   *account.Store
+	cfg      Config
+	log      *slog.Logger
+	deps     *deps
+	fiber    *fiber.App
+	tasks    *worker.Client
+	auth     *auth.Handler
+	media    *upload.Handler
+	uploads  *upload.Service
+	store    *upload.Store
+	albums   *albums.Handler
+	albumDB  *albums.Store
+	shares   *share.Handler
+	shareSvc *share.Service
+	account  *account.Handler
+	accts    *account.Store
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -69,11 +70,11 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
 	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
 	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
-	shareSvc := share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries)
-	a.uploads.SetLinkCheck(shareSvc.Shows)
+	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries)
+	a.uploads.SetLinkCheck(a.shareSvc.Shows)
 	a.accts = account.NewStore(d.pool)
 	a.account = account.NewHandler(a.accts, a.tasks, d.blob, sg, auth.UserID, cfg.PublicURL, cfg.ExportTTL)
-	a.shares = share.NewHandler(shareSvc, auth.UserID, cfg.PublicURL, ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute))
+	a.shares = share.NewHandler(a.shareSvc, auth.UserID, cfg.PublicURL, ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute))
 	a.fiber = fiber.New(fiberConfig(log))
 	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {

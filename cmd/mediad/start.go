@@ -33,6 +33,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 		if err := serveAPI(gctx, g, cfg, app.fiber, m, log); err != nil {
 			return err
 		}
+		g.Go(func() error { return app.shareSvc.RunOpenCounter(gctx, 2*time.Second) })
 	}
 	if work {
 		srv, err := worker.NewServer(cfg.Worker, log, m.Registry)

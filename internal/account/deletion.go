@@ -67,9 +67,11 @@ func (s *Store) OwnedAlbums(ctx context.Context, userID string) ([]string, error
 // MediaRef is an item to delete.
 type MediaRef struct{ ID, Kind, Status string }
 
-// UserMedia returns up to limit items the user uploaded, in any album.
-func (s *Store) UserMedia(ctx context.Context, userID string, limit int) ([]MediaRef, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, status FROM media WHERE owner_id = $1 ORDER BY id LIMIT $2`, userID, limit)
+// UserMedia returns up to limit items the user uploaded, in any album, in
+// id order after the id after ("" from the start).
+func (s *Store) UserMedia(ctx context.Context, userID, after string, limit int) ([]MediaRef, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, kind, status FROM media WHERE owner_id = $1 AND id > $2
+		ORDER BY id LIMIT $3`, userID, after, limit)
 	if err != nil {
 		return nil, err
 	}
