@@ -9,10 +9,12 @@ import (
 
 // Filters: the preview is made from the full-size decode after an integer
 // box pre-shrink (JPEG only, preShrink); the remaining ratio is < 2 and
-// bigStepFilter finishes it. The small steps from the preview use CatmullRom
+// bigStepFilter finishes it. Box (area averaging) is enough for a downscale
+// by less than 2 and costs about a quarter less CPU per photo than Linear
+// (make bench: derive). The small steps from the preview use CatmullRom
 // for sharpness.
 var (
-	bigStepFilter   = imaging.Linear
+	bigStepFilter   = imaging.Box
 	smallStepFilter = imaging.CatmullRom
 )
 
