@@ -33,18 +33,36 @@ func putPart(b []byte) { partPool.Put(&b) }
 // fails, the multipart upload is aborted and nothing is left behind; r's
 // error is returned unchanged so callers can tell why.
 func (s *Store) PutStream(ctx context.Context, key string, r io.Reader, contentType string) (int64, error) {
-	first := s.getPart()
-	n, rerr := fill(r, first)
+	first, rerr := s.readFirst(r)
 	if errors.Is(rerr, io.EOF) {
-		defer putPart(first)
-		err := s.PutBytes(ctx, key, first[:n], contentType)
-		return int64(n), err
+		err := s.PutBytes(ctx, key, first, contentType)
+		return int64(len(first)), err
 	}
 	if rerr != nil {
-		putPart(first)
 		return 0, rerr
 	}
 	return s.putMultipart(ctx, key, r, first, contentType)
+}
+
+// readFirst reads up to one part, growing its buffer with the data: a 3 MB
+// photo costs about its own size, not a whole part, so a hundred concurrent
+// photo uploads do not hold a hundred 8 MiB buffers. It returns io.EOF
+// when r ended within the part.
+func (s *Store) readFirst(r io.Reader) ([]byte, error) {
+	b := make([]byte, 0, min(s.partSize, 256<<10))
+	for int64(len(b)) < s.partSize {
+		if len(b) == cap(b) {
+			nb := make([]byte, len(b), min(2*int64(cap(b)), s.partSize))
+			copy(nb, b)
+			b = nb
+		}
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 type sentPart struct {

@@ -9,7 +9,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// AccessLog writes one structured line per request. It never logs a
+// AccessLog writes one structured line per request. Its size is the
+// Content-Length header: reading Response().Body() would pull a streamed
+// body (a video, an export) into memory. It never logs a
 // session token (headers are not logged) or a share/invite token (RedactPath)
 // and keeps client addresses truncated (TruncateIP).
 func AccessLog(log *slog.Logger) fiber.Handler {
@@ -22,7 +24,7 @@ func AccessLog(log *slog.Logger) fiber.Handler {
 		}
 		log.Info("http", "request_id", RequestID(c), "method", c.Method(),
 			"path", RedactPath(c.Path()), "route", RouteName(c), "status", status,
-			"bytes_out", len(c.Response().Body()), "duration_ms", time.Since(start).Milliseconds(),
+			"bytes_out", c.Response().Header.ContentLength(), "duration_ms", time.Since(start).Milliseconds(),
 			"client", TruncateIP(c.IP()))
 		return err
 	}
