@@ -44,25 +44,42 @@ func (s *Store) PutStream(ctx context.Context, key string, r io.Reader, contentT
 	return s.putMultipart(ctx, key, r, first, contentType)
 }
 
-// readFirst reads up to one part, growing its buffer with the data: a 3 MB
-// photo costs about its own size, not a whole part, so a hundred concurrent
-// photo uploads do not hold a hundred 8 MiB buffers. It returns io.EOF
-// when r ended within the part.
+// chunkPool holds the small buffers the first part is read into.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// readFirst reads up to one part in pooled 256 KiB chunks: a 3 MB photo
+// then costs one allocation of its own size, not a whole 8 MiB part, and a
+// large stream copies its first part once into a pooled part buffer. It
+// returns io.EOF when r ended within the part.
 func (s *Store) readFirst(r io.Reader) ([]byte, error) {
-	b := make([]byte, 0, min(s.partSize, 256<<10))
-	for int64(len(b)) < s.partSize {
-		if len(b) == cap(b) {
-			nb := make([]byte, len(b), min(2*int64(cap(b)), s.partSize))
-			copy(nb, b)
-			b = nb
+	var chunks []*[]byte
+	defer func() {
+		for _, c := range chunks {
+			chunkPool.Put(c)
 		}
-		m, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+m]
-		if err != nil {
-			return b, err
-		}
+	}()
+	var total int64
+	var rerr error
+	for total < s.partSize && rerr == nil {
+		c := chunkPool.Get().(*[]byte)
+		buf := (*c)[:min(int64(len(*c)), s.partSize-total)]
+		n, err := fill(r, buf)
+		*c = (*c)[:n]
+		chunks = append(chunks, c)
+		total += int64(n)
+		rerr = err
 	}
-	return b, nil
+	var out []byte
+	if total == s.partSize && rerr == nil {
+		out = s.getPart()[:0]
+	} else {
+		out = make([]byte, 0, total)
+	}
+	for _, c := range chunks {
+		out = append(out, *c...)
+		*c = (*c)[:cap(*c)]
+	}
+	return out, rerr
 }
 
 type sentPart struct {
