@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -35,14 +36,16 @@ func (c *openCounter) take() map[openKey]int {
 	return p
 }
 
-// FlushOpens writes the pending open counts.
+// FlushOpens writes the pending open counts; counts that fail to write
+// are dropped (they are counts, not records) and the errors returned.
 func (s *Service) FlushOpens(ctx context.Context) error {
+	var errs []error
 	for k, n := range s.opens.take() {
 		if err := s.store.AddOpens(ctx, k.link, k.day, n); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // RunOpenCounter flushes open counts every interval until ctx ends, then
@@ -55,7 +58,8 @@ func (s *Service) RunOpenCounter(ctx context.Context, every time.Duration) error
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
-			return s.FlushOpens(fctx)
+			_ = s.FlushOpens(fctx) // a lost count must not fail the shutdown
+			return nil
 		case <-t.C:
 			_ = s.FlushOpens(ctx) // counts that failed are dropped, not retried forever
 		}

@@ -90,7 +90,10 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 
 // AddOpens adds n opens to a link's count for day: a number and a day, no more.
 func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens) VALUES ($1, $2::date, $3)
+	// A link deleted since it was opened (account deletion, retention)
+	// simply loses its pending count.
+	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens)
+		SELECT $1, $2::date, $3 WHERE EXISTS (SELECT 1 FROM shares WHERE id = $1)
 		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + $3`, id, day, n)
 	return err
 }
