@@ -173,9 +173,5 @@ func (s *Store) FindDissolution(ctx context.Context, albumID, ownerID string) (*
 
 // Dissolving returns albums whose dissolution has not finished (for the sweep).
 func (s *Store) Dissolving(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM albums WHERE status = 'dissolving'`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, `SELECT id FROM albums WHERE status = 'dissolving'`)
 }

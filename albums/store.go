@@ -161,11 +161,7 @@ func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string
 
 // ItemsOf returns the ids of items userID uploaded into the album.
 func (s *Store) ItemsOf(ctx context.Context, albumID, userID string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE album_id = $1 AND owner_id = $2 AND status <> 'deleting'`, albumID, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, `SELECT id FROM media WHERE album_id = $1 AND owner_id = $2 AND status <> 'deleting'`, albumID, userID)
 }
 
 // RankEntry is one member in the activity ranking.

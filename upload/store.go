@@ -263,9 +263,5 @@ func (s *Store) RawNeeded(ctx context.Context, ids []string) (map[string]bool, e
 }
 
 func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]string, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, sql, args...)
 }

@@ -29,11 +29,7 @@ func (s *Store) RunningDeletion(ctx context.Context, receiptID string) (*Deletio
 
 // RunningReceipts lists deletions not finished (for the sweep).
 func (s *Store) RunningReceipts(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM deletion_receipts WHERE status = 'running'`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, `SELECT id FROM deletion_receipts WHERE status = 'running'`)
 }
 
 // addCounts adds to a receipt's counters inside the transaction that
@@ -57,11 +53,7 @@ func addCounts(ctx context.Context, q interface {
 
 // OwnedAlbums lists albums the user owns (active or already dissolving).
 func (s *Store) OwnedAlbums(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM albums WHERE owner_id = $1`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, `SELECT id FROM albums WHERE owner_id = $1`, userID)
 }
 
 // MediaRef is an item to delete.
@@ -109,11 +101,7 @@ func (s *Store) UserUploads(ctx context.Context, userID string) ([][2]string, er
 
 // UserExports lists the user's export ids.
 func (s *Store) UserExports(ctx context.Context, userID string) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM exports WHERE user_id = $1`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	return db.Strings(ctx, s.pool, `SELECT id FROM exports WHERE user_id = $1`, userID)
 }
 
 // dissolvedCounts counts the albums of the user whose dissolution ended

@@ -104,3 +104,17 @@ func IsUniqueViolation(err error) bool {
 
 // IsNoRows reports whether err means the query matched nothing.
 func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// Querier is a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Strings runs a query selecting one text column and returns its values.
+func Strings(ctx context.Context, q Querier, sql string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
