@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"time"
 
@@ -74,16 +76,21 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 	}
 	ex := &exactReader{r: body, want: want}
 	r := io.Reader(ex)
+	var format process.Format
 	if n == 1 {
 		head := make([]byte, min(512, want))
 		if _, err := io.ReadFull(r, head); err != nil {
 			return blob.Part{}, partErr(err)
 		}
-		if !FormatAllowed(c.Kind, process.Detect(head)) {
+		if format = process.Detect(head); !FormatAllowed(c.Kind, format) {
 			s.abort(ctx, c)
 			return blob.Part{}, ErrUnsupportedType
 		}
 		r = io.MultiReader(bytes.NewReader(head), r)
+	}
+	h := nextHash(c, n)
+	if h != nil {
+		r = io.TeeReader(r, h)
 	}
 	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
 	if ex.short {
@@ -93,7 +100,47 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 	if err != nil {
 		return blob.Part{}, partErr(err)
 	}
+	if h != nil {
+		if state, err := h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
+			// Best effort: without it, completion reads the object once.
+			_ = s.store.AdvanceHash(ctx, c.ID, n, state, p.ETag, string(format))
+		}
+	}
 	return p, nil
+}
+
+// nextHash returns the running SHA-256 to extend with part n, or nil when
+// n does not directly follow the last hashed part.
+func nextHash(c *Chunked, n int) hash.Hash {
+	if c.HashedParts != n-1 {
+		return nil
+	}
+	h := sha256.New()
+	if n > 1 {
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(c.HashState); err != nil {
+			return nil
+		}
+	}
+	return h
+}
+
+// runningSum returns the upload's SHA-256 and format from the running
+// hash when every stored part is the part that was hashed (same ETags,
+// in order); ok is false otherwise.
+func runningSum(c *Chunked, parts []blob.Part) (sum []byte, format process.Format, ok bool) {
+	if c.HashedParts != len(parts) || len(c.HashETags) != len(parts) || c.Format == "" {
+		return nil, "", false
+	}
+	for i, p := range parts {
+		if p.ETag != c.HashETags[i] {
+			return nil, "", false
+		}
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(c.HashState); err != nil {
+		return nil, "", false
+	}
+	return h.Sum(nil), process.Format(c.Format), true
 }
 
 // Parts lists the parts received, so a restarted client can resume.
@@ -119,7 +166,10 @@ func (s *Service) Complete(ctx context.Context, id, ownerID string) (*Media, boo
 	if err := s.blobs.CompleteMultipart(ctx, c.Key, c.S3UploadID, parts); err != nil {
 		return nil, false, err
 	}
-	sum, format, err := s.digest(ctx, c.Key)
+	sum, format, ok := runningSum(c, parts)
+	if !ok {
+		sum, format, err = s.digest(ctx, c.Key)
+	}
 	if err == nil && (c.SHA256 != nil && !bytes.Equal(sum, c.SHA256)) {
 		err = ErrMismatch
 	} else if err == nil && !FormatAllowed(c.Kind, format) {

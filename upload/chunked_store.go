@@ -24,6 +24,11 @@ type Chunked struct {
 	PartSize   int64
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	// The running hash over parts 1..HashedParts, received in order.
+	HashedParts int
+	HashState   []byte
+	HashETags   []string
+	Format      string // detected from part 1
 }
 
 // Parts is how many parts the upload has.
@@ -37,12 +42,13 @@ func (c *Chunked) PartLen(n int) int64 {
 	return c.PartSize
 }
 
-const chunkedCols = `id, owner_id, media_id, kind, size_bytes, sha256, album_id, coalesce(visibility,''), s3_upload_id, object_key, part_size, created_at, expires_at`
+const chunkedCols = `id, owner_id, media_id, kind, size_bytes, sha256, album_id, coalesce(visibility,''), s3_upload_id,
+	object_key, part_size, created_at, expires_at, hashed_parts, hash_state, hash_etags, coalesce(format, '')`
 
 func scanChunked(row pgx.Row) (*Chunked, error) {
 	var c Chunked
 	err := row.Scan(&c.ID, &c.OwnerID, &c.MediaID, &c.Kind, &c.Size, &c.SHA256, &c.AlbumID, &c.Visibility,
-		&c.S3UploadID, &c.Key, &c.PartSize, &c.CreatedAt, &c.ExpiresAt)
+		&c.S3UploadID, &c.Key, &c.PartSize, &c.CreatedAt, &c.ExpiresAt, &c.HashedParts, &c.HashState, &c.HashETags, &c.Format)
 	if db.IsNoRows(err) {
 		return nil, ErrUploadNotFound
 	}
@@ -62,6 +68,14 @@ func (s *Store) InsertChunked(ctx context.Context, c *Chunked) error {
 func (s *Store) FindChunked(ctx context.Context, id, ownerID string) (*Chunked, error) {
 	return scanChunked(s.pool.QueryRow(ctx, `SELECT `+chunkedCols+` FROM uploads
 		WHERE id = $1 AND owner_id = $2 AND expires_at > now()`, id, ownerID))
+}
+
+// AdvanceHash records the running hash after part n when part n-1 was the
+// last one hashed; a concurrent or out-of-order part leaves it alone.
+func (s *Store) AdvanceHash(ctx context.Context, id string, n int, state []byte, etag, format string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE uploads SET hashed_parts = $2, hash_state = $3, hash_etags = hash_etags || $4::text,
+		format = coalesce(NULLIF($5, ''), format) WHERE id = $1 AND hashed_parts = $2 - 1`, id, n, state, etag, format)
+	return err
 }
 
 // DeleteChunked removes an upload's row.

@@ -545,6 +545,42 @@ func TestChunkedUploadChecksumMismatchKeepsNothing(t *testing.T) {
 	e.waitStored(stored{})
 }
 
+// TestChunkedUploadHashesPartsSentInOrder: parts sent in order extend a
+// running SHA-256, so completion checks the declared checksum without
+// reading the object back; a part re-sent afterwards breaks the chain and
+// completion falls back to reading it, still catching the new bytes.
+func TestChunkedUploadHashesPartsSentInOrder(t *testing.T) {
+	e := startEngine(t, "serve", map[string]string{"MEDIA_UPLOAD_PART_SIZE": "5MiB"})
+	alice := e.login("alice")
+	data := videoBody(t, 11<<20, 3)
+	sum := sha256.Sum256(data)
+	up, _ := e.startChunked(alice, map[string]any{"kind": "video", "size": len(data), "sha256": hex.EncodeToString(sum[:])}, 201)
+	for i, p := range parts(data, 5<<20) {
+		e.putPart(http.DefaultClient, alice, up.UploadID, i+1, p, 200)
+	}
+	if n := e.count(`SELECT hashed_parts FROM uploads WHERE id = $1`, up.UploadID); n != 3 {
+		t.Fatalf("hashed parts = %d, want 3 (all sent in order)", n)
+	}
+	e.do("POST", "/v1/uploads/"+up.UploadID+"/complete", alice, nil, 202, nil)
+
+	// Same bytes declared, but part 2 re-sent with other bytes after the
+	// chain was built: the stored ETags differ from the hashed ones.
+	other := videoBody(t, 11<<20, 4)
+	osum := sha256.Sum256(other)
+	up2, _ := e.startChunked(alice, map[string]any{"kind": "video", "size": len(other), "sha256": hex.EncodeToString(osum[:])}, 201)
+	ps := parts(other, 5<<20)
+	for i, p := range ps {
+		e.putPart(http.DefaultClient, alice, up2.UploadID, i+1, p, 200)
+	}
+	changed := append([]byte(nil), ps[1]...)
+	changed[100] ^= 0xff
+	e.putPart(http.DefaultClient, alice, up2.UploadID, 2, changed, 200)
+	b := e.do("POST", "/v1/uploads/"+up2.UploadID+"/complete", alice, nil, 422, nil)
+	if code := errorCode(t, b); code != "checksum_mismatch" {
+		t.Errorf("re-sent part: code %q, want checksum_mismatch", code)
+	}
+}
+
 func TestChunkedUploadPartRules(t *testing.T) {
 	e := startEngine(t, "serve", map[string]string{"MEDIA_UPLOAD_PART_SIZE": "5MiB"})
 	alice := e.login("alice")
