@@ -2,7 +2,6 @@ package albums
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -187,5 +186,3 @@ func (s *Store) Ranking(ctx context.Context, albumID, viewerID string) ([]RankEn
 		return e, err
 	})
 }
-
-var errNoRows = errors.New("no rows")

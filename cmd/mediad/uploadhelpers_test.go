@@ -486,13 +486,6 @@ func (e *engine) sendNoCheck(req *http.Request, tok string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
-// try sends a bodiless request and returns the status and body.
-func (e *engine) try(method, path, tok string) (int, []byte) {
-	e.t.Helper()
-	req, _ := http.NewRequest(method, e.base+path, nil)
-	return e.sendNoCheck(req, tok)
-}
-
 // uploadStatus posts f and returns the status and body.
 func (e *engine) uploadStatus(tok string, f upfile) (int, []byte) {
 	e.t.Helper()

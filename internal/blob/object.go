@@ -1,6 +1,7 @@
 package blob
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -24,7 +25,7 @@ func info(o minio.ObjectInfo) Info {
 
 // PutBytes stores a small object held in memory (derivatives).
 func (s *Store) PutBytes(ctx context.Context, key string, b []byte, contentType string) error {
-	_, err := s.c.PutObject(ctx, s.bucket, key, bytesReader(b), int64(len(b)),
+	_, err := s.c.PutObject(ctx, s.bucket, key, bytes.NewReader(b), int64(len(b)),
 		minio.PutObjectOptions{ContentType: contentType, DisableMultipart: true})
 	return translate(err)
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/minio/minio-go/v7"
 )
 
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
-
 // partPool recycles full-size part buffers between streamed uploads so many
 // concurrent uploads do not each allocate (and leave to the GC) a fresh part.
 var partPool sync.Pool
