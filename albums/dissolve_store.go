@@ -123,15 +123,7 @@ func (s *Store) DeleteItemRows(ctx context.Context, albumID string, mediaIDs []s
 
 // PendingUploads returns the chunked uploads still aimed at the album.
 func (s *Store) PendingUploads(ctx context.Context, albumID string) ([][2]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
-		var k [2]string
-		err := r.Scan(&k[0], &k[1])
-		return k, err
-	})
+	return db.Pairs(ctx, s.pool, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
 }
 
 // FinishDissolve deletes the album row (members and invites go with it)

@@ -184,15 +184,7 @@ func (s albSeed) String() string { return s.by.name + "'s " + s.vis + " item" }
 // albTry sends a JSON request and returns status and body, whatever they are.
 func (a *albEnv) albTry(method, path, tok string, body any) (int, []byte) {
 	a.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, a.base+path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := a.jsonRequest(method, path, body)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

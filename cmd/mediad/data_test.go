@@ -174,15 +174,7 @@ func datShare(e *engine, u datUser, key, id string) (token, shareID string) {
 // datStatus sends a request and returns status and error code ("" on success).
 func datStatus(e *engine, method, path, tok string, body any) (int, string) {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, e.base+path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := e.jsonRequest(method, path, body)
 	status, b := e.sendNoCheck(req, tok)
 	if status < 400 {
 		return status, ""

@@ -129,6 +129,12 @@ func (e *engine) login(name string) string {
 // do sends a JSON request and checks the status; out may be nil.
 func (e *engine) do(method, path, token string, body any, want int, out any) []byte {
 	e.t.Helper()
+	req := e.jsonRequest(method, path, body)
+	return e.send(req, token, want, out)
+}
+
+// jsonRequest builds a request to the engine with body (if any) as JSON.
+func (e *engine) jsonRequest(method, path string, body any) *http.Request {
 	var r io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -138,7 +144,7 @@ func (e *engine) do(method, path, token string, body any, want int, out any) []b
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return e.send(req, token, want, out)
+	return req
 }
 
 func (e *engine) send(req *http.Request, token string, want int, out any) []byte {

@@ -88,15 +88,7 @@ func (s *Store) DeleteMediaRows(ctx context.Context, receiptID, userID string, i
 
 // UserUploads lists the user's unfinished chunked uploads (key, upload id).
 func (s *Store) UserUploads(ctx context.Context, userID string) ([][2]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT object_key, s3_upload_id FROM uploads WHERE owner_id = $1`, userID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
-		var k [2]string
-		err := r.Scan(&k[0], &k[1])
-		return k, err
-	})
+	return db.Pairs(ctx, s.pool, `SELECT object_key, s3_upload_id FROM uploads WHERE owner_id = $1`, userID)
 }
 
 // UserExports lists the user's export ids.

@@ -118,3 +118,16 @@ func Strings(ctx context.Context, q Querier, sql string, args ...any) ([]string,
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// Pairs runs a query selecting two text columns and returns their rows.
+func Pairs(ctx context.Context, q Querier, sql string, args ...any) ([][2]string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
+		var p [2]string
+		err := r.Scan(&p[0], &p[1])
+		return p, err
+	})
+}
