@@ -43,7 +43,7 @@ func (o Options) derive(src image.Image, orientation int) derived {
 	tw, th := scaled(w, s), scaled(h, s)
 	var thumb *image.NRGBA
 	if tw <= pw && th <= ph {
-		thumb = resize(preview, tw, th, smallStepFilter)
+		thumb = resizeSharp(preview, tw, th)
 	} else {
 		thumb = resize(full(), tw, th, bigStepFilter)
 	}
@@ -60,7 +60,7 @@ func (o Options) card(preview *image.NRGBA, w, h int, full func() *image.NRGBA) 
 	}
 	pb := preview.Bounds()
 	if pbox := o.cropBox(pb.Dx(), pb.Dy()); pbox.Dx() >= cw && pbox.Dy() >= ch {
-		return resize(imaging.Crop(preview, pbox), cw, ch, smallStepFilter)
+		return resizeSharp(imaging.Crop(preview, pbox), cw, ch)
 	}
 	return resize(imaging.Crop(full(), box), cw, ch, bigStepFilter)
 }
@@ -94,11 +94,26 @@ func preShrink(src image.Image, w, h int) image.Image {
 // scaled rounds n*s to at least one pixel.
 func scaled(n int, s float64) int { return max(1, int(math.Round(float64(n)*s))) }
 
+// resizeSharp scales img down to w x h: a box average by the largest
+// integer factor that stays at or above the target ("shrink"), then
+// smallStepFilter for the remaining ratio below 2 ("reduce"), as libvips
+// does. The cubic filter then spans a few source pixels instead of a dozen.
+func resizeSharp(img *image.NRGBA, w, h int) *image.NRGBA {
+	b := img.Bounds()
+	if f := min(b.Dx()/w, b.Dy()/h); f >= 2 {
+		img = resize(img, b.Dx()/f, b.Dy()/f, imaging.Box)
+	}
+	return resize(img, w, h, smallStepFilter)
+}
+
 // resize scales img to exactly w x h; same size is a copy, never an upscale path.
 func resize(img image.Image, w, h int, f imaging.ResampleFilter) *image.NRGBA {
 	b := img.Bounds()
 	if b.Dx() == w && b.Dy() == h {
 		return toNRGBA(img)
+	}
+	if n, ok := img.(*image.NRGBA); ok && isOpaque(n) {
+		return resampleOpaque(n, w, h, f)
 	}
 	return imaging.Resize(img, w, h, f)
 }
