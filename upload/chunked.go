@@ -88,10 +88,42 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 		}
 		r = io.MultiReader(bytes.NewReader(head), r)
 	}
-	h := nextHash(c, n)
-	if h != nil {
-		r = io.TeeReader(r, h)
+	return s.storePart(ctx, c, n, want, r, ex, format)
+}
+
+// storePart streams part n to the object store, extending the running
+// hash when it is this part's turn (see hashChains).
+func (s *Service) storePart(ctx context.Context, c *Chunked, n int, want int64, r io.Reader, ex *exactReader, format process.Format) (blob.Part, error) {
+	ch := s.chains.join(c, n)
+	if ch == nil {
+		return s.putPart(ctx, c, n, want, r, ex)
 	}
+	defer s.chains.leave(ch, n)
+	before, ok := s.chains.turn(ctx, ch, n)
+	if !ok {
+		return s.putPart(ctx, c, n, want, r, ex)
+	}
+	var after []byte
+	whole := false
+	hr := &hashingReader{r: r, h: ch.h, left: want, done: func() { after, whole = s.chains.readDone(ch, n), true }}
+	p, err := s.putPart(ctx, c, n, want, hr, ex)
+	switch {
+	case !whole:
+		s.chains.readFailed(ch, before)
+	case err != nil:
+		s.chains.fail(c.ID, ch)
+	case !s.chains.saveTurn(ctx, ch, n):
+		s.chains.fail(c.ID, ch)
+	case s.store.AdvanceHash(ctx, c.ID, n, after, p.ETag, string(format)) != nil:
+		// Best effort: without it, completion reads the object once.
+		s.chains.fail(c.ID, ch)
+	default:
+		s.chains.saved(ch, n)
+	}
+	return p, err
+}
+
+func (s *Service) putPart(ctx context.Context, c *Chunked, n int, want int64, r io.Reader, ex *exactReader) (blob.Part, error) {
 	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
 	if ex.short {
 		// The client's body ended early: its fault, not the storage's.
@@ -100,28 +132,27 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 	if err != nil {
 		return blob.Part{}, partErr(err)
 	}
-	if h != nil {
-		if state, err := h.(encoding.BinaryMarshaler).MarshalBinary(); err == nil {
-			// Best effort: without it, completion reads the object once.
-			_ = s.store.AdvanceHash(ctx, c.ID, n, state, p.ETag, string(format))
-		}
-	}
 	return p, nil
 }
 
-// nextHash returns the running SHA-256 to extend with part n, or nil when
-// n does not directly follow the last hashed part.
-func nextHash(c *Chunked, n int) hash.Hash {
-	if c.HashedParts != n-1 {
-		return nil
-	}
-	h := sha256.New()
-	if n > 1 {
-		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(c.HashState); err != nil {
-			return nil
+// hashingReader adds what it reads to h and calls done once the whole
+// part (left bytes) is in, before the object store has answered.
+type hashingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	left int64
+	done func()
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	if n > 0 && hr.left > 0 { // after done, h belongs to the next part: never touch it
+		hr.h.Write(p[:n])
+		if hr.left -= int64(n); hr.left == 0 {
+			hr.done()
 		}
 	}
-	return h
+	return n, err
 }
 
 // runningSum returns the upload's SHA-256 and format from the running
@@ -179,6 +210,7 @@ func (s *Service) Complete(ctx context.Context, id, ownerID string) (*Media, boo
 		s.discard(ctx, c)
 		return nil, false, err
 	}
+	s.chains.forget(c.ID)
 	if err := s.store.DeleteChunked(ctx, c.ID); err != nil {
 		return nil, false, err
 	}
@@ -223,6 +255,7 @@ func (s *Service) findChunked(ctx context.Context, id, ownerID string) (*Chunked
 
 func (s *Service) abort(ctx context.Context, c *Chunked) error {
 	ctx = context.WithoutCancel(ctx)
+	s.chains.forget(c.ID)
 	if err := s.blobs.AbortMultipart(ctx, c.Key, c.S3UploadID); err != nil {
 		return err
 	}
@@ -232,6 +265,7 @@ func (s *Service) abort(ctx context.Context, c *Chunked) error {
 // discard removes a completed-but-refused object and its upload row.
 func (s *Service) discard(ctx context.Context, c *Chunked) {
 	ctx = context.WithoutCancel(ctx)
+	s.chains.forget(c.ID)
 	if err := s.blobs.Delete(ctx, c.Key); err != nil {
 		s.log.Warn("refused upload left for the sweep", "media_id", c.MediaID, "err", err)
 	}

@@ -20,6 +20,7 @@ type Service struct {
 	signer    *signer.Signer
 	linkCheck LinkCheck
 	log       *slog.Logger
+	chains    hashChains // running hashes of the chunked uploads in flight here
 }
 
 // NewService validates cfg and returns a Service.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg"
@@ -14,7 +15,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -580,6 +583,90 @@ func TestChunkedUploadHashesPartsSentInOrder(t *testing.T) {
 		t.Errorf("re-sent part: code %q, want checksum_mismatch", code)
 	}
 }
+
+// TestChunkedUploadHashesConcurrentParts: a client sending parts in
+// parallel (each started after the one before, bodies overlapping) still
+// gets every part hashed while it streams; a part whose body breaks off
+// mid-way rolls the running hash back, and the upload still completes with
+// the right SHA-256 once that part is re-sent.
+func TestChunkedUploadHashesConcurrentParts(t *testing.T) {
+	e := startEngine(t, "serve", map[string]string{"MEDIA_UPLOAD_PART_SIZE": "5MiB"})
+	alice := e.login("alice")
+	const ps = 5 << 20
+	send := func(id string, bodies [][]byte, cut int) []int {
+		status := make([]int, len(bodies))
+		var wg sync.WaitGroup
+		for i, p := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := io.Reader(&trickle{r: bytes.NewReader(p)})
+				if i+1 == cut {
+					body = io.MultiReader(io.LimitReader(body, ps/2), errReader{})
+				}
+				req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/v1/uploads/%s/parts/%d", e.base, id, i+1), body)
+				req.ContentLength = int64(len(p))
+				req.Header.Set("Authorization", "Bearer "+alice)
+				if resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req); err == nil {
+					status[i] = resp.StatusCode
+					resp.Body.Close()
+				}
+			}()
+			time.Sleep(30 * time.Millisecond) // started in order, as a client's queue does
+		}
+		wg.Wait()
+		return status
+	}
+	complete := func(id string, sum [32]byte) {
+		t.Helper()
+		var done created
+		e.do("POST", "/v1/uploads/"+id+"/complete", alice, nil, 202, &done)
+		var got []byte
+		if err := e.pool.QueryRow(context.Background(), `SELECT sha256 FROM media WHERE id = $1`, done.Media.ID).Scan(&got); err != nil || !bytes.Equal(got, sum[:]) {
+			t.Errorf("media sha256 %x (%v), want %x", got, err, sum)
+		}
+	}
+
+	data := videoBody(t, 3*ps+1000, 5)
+	sum := sha256.Sum256(data)
+	up, _ := e.startChunked(alice, map[string]any{"kind": "video", "size": len(data), "sha256": hex.EncodeToString(sum[:])}, 201)
+	if st := send(up.UploadID, parts(data, ps), 0); !slices.Equal(st, []int{200, 200, 200, 200}) {
+		t.Fatalf("parallel parts: %v", st)
+	}
+	if n := e.count(`SELECT hashed_parts FROM uploads WHERE id = $1`, up.UploadID); n != 4 {
+		t.Fatalf("hashed parts = %d, want 4: parallel parts were not hashed as they streamed", n)
+	}
+	complete(up.UploadID, sum)
+
+	// Part 2's body breaks off half-way while parts 3 and 4 wait their turn.
+	data = videoBody(t, 3*ps+1000, 6)
+	sum = sha256.Sum256(data)
+	up, _ = e.startChunked(alice, map[string]any{"kind": "video", "size": len(data), "sha256": hex.EncodeToString(sum[:])}, 201)
+	ps2 := parts(data, ps)
+	if st := send(up.UploadID, ps2, 2); st[0] != 200 || st[1] == 200 || st[2] != 200 || st[3] != 200 {
+		t.Fatalf("parallel parts with part 2 cut: %v", st)
+	}
+	if n := e.count(`SELECT hashed_parts FROM uploads WHERE id = $1`, up.UploadID); n != 1 {
+		t.Errorf("hashed parts = %d after part 2 broke off, want 1 (rolled back)", n)
+	}
+	e.putPart(http.DefaultClient, alice, up.UploadID, 2, ps2[1], 200)
+	complete(up.UploadID, sum)
+	e.waitStored(stored{Raw: 2, Rows: 2})
+}
+
+// trickle hands out a body in 256 KiB pieces with a pause between them,
+// so parallel parts overlap in time.
+type trickle struct{ r io.Reader }
+
+func (t *trickle) Read(p []byte) (int, error) {
+	time.Sleep(5 * time.Millisecond)
+	return t.r.Read(p[:min(len(p), 256<<10)])
+}
+
+// errReader fails the request body, as a client killed mid-part does.
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("client went away") }
 
 func TestChunkedUploadPartRules(t *testing.T) {
 	e := startEngine(t, "serve", map[string]string{"MEDIA_UPLOAD_PART_SIZE": "5MiB"})
