@@ -103,13 +103,14 @@ func (h *Handler) Revoke(c *fiber.Ctx) error {
 func (h *Handler) Open(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c)
 	defer cancel()
-	v, err := h.svc.Open(ctx, h.baseURL, c.Params("token"), c.Get(UnlockHeader), c.Query("cursor"), c.QueryInt("limit", 50))
+	body, err := h.svc.OpenJSON(ctx, h.baseURL, c.Params("token"), c.Get(UnlockHeader), c.Query("cursor"), c.QueryInt("limit", 50))
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Referrer-Policy", "no-referrer")
-	return c.JSON(v)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body) // copied into the response: the cached bytes stay shared
 }
 
 // Unlock handles POST /v1/public/shares/:token/unlock {"password"}.

@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -38,26 +39,66 @@ type PublicView struct {
 // password link shows nothing without a valid unlock token. The first page
 // counts one open for today.
 func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, limit int) (*PublicView, error) {
-	l, err := s.resolve(ctx, token)
+	_, v, err := s.open(ctx, base, token, unlock, cursor, limit)
+	return v, err
+}
+
+// OpenJSON is Open encoded as the JSON response. While nothing a link shows
+// has changed, its pages come from the view cache; the link's expiry and
+// the unlock token are still checked on every request, and every first
+// page still counts an open.
+func (s *Service) OpenJSON(ctx context.Context, base, token, unlock, cursor string, limit int) ([]byte, error) {
+	now := s.now()
+	limit = min(max(limit, 1), 100)
+	k := viewKey{tokenHash: string(ids.Hash(token)), cursor: cursor, limit: limit}
+	if e := s.views.get(k, now); e != nil {
+		if err := stateErr(e.link.StateAt(now)); err != nil {
+			return nil, err
+		}
+		if !s.unlocked(e.link, unlock) {
+			return nil, ErrLocked
+		}
+		if cursor == "" {
+			s.opens.add(e.link.ID, now)
+		}
+		return e.body, nil
+	}
+	version, cacheable := s.views.version() // read before the database
+	l, v, err := s.open(ctx, base, token, unlock, cursor, limit)
 	if err != nil {
 		return nil, err
 	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	if cacheable {
+		s.views.put(k, version, &cachedView{link: l, body: body, built: now})
+	}
+	return body, nil
+}
+
+func (s *Service) open(ctx context.Context, base, token, unlock, cursor string, limit int) (*Link, *PublicView, error) {
+	l, err := s.resolve(ctx, token)
+	if err != nil {
+		return nil, nil, err
+	}
 	if !s.unlocked(l, unlock) {
-		return nil, ErrLocked
+		return nil, nil, ErrLocked
 	}
 	after, err := upload.ParseCursor(cursor)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	limit = min(max(limit, 1), 100)
 	items, next, err := s.items(ctx, l, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cursor == "" {
 		s.opens.add(l.ID, s.now())
 	}
-	return s.view(base, l, items, next), nil
+	return l, s.view(base, l, items, next), nil
 }
 
 // ErrItemNotShown is ErrNotFound for an item a live link does not show.

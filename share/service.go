@@ -19,6 +19,10 @@ type Config struct {
 	DefaultTTL time.Duration // default 7 days
 	MaxTTL     time.Duration // default 90 days
 	UnlockTTL  time.Duration // how long an unlock lasts; default 1h
+	// ViewCacheBytes bounds the cache of encoded link pages (viewcache.go);
+	// default 32 MiB, negative turns the cache off.
+	ViewCacheBytes int
+	ViewCacheTTL   time.Duration // default 1 minute, inside the 10 minutes of the signed URLs
 }
 
 // Defaults fills zero values.
@@ -31,6 +35,12 @@ func (c Config) Defaults() Config {
 	}
 	if c.UnlockTTL == 0 {
 		c.UnlockTTL = time.Hour
+	}
+	if c.ViewCacheBytes == 0 {
+		c.ViewCacheBytes = 32 << 20
+	}
+	if c.ViewCacheTTL == 0 {
+		c.ViewCacheTTL = time.Minute
 	}
 	return c
 }
@@ -49,12 +59,18 @@ type Service struct {
 	signer   *signer.Signer
 	badTries Limiter // wrong passwords per link and address
 	opens    openCounter
+	views    *viewCache // nil: off
 	now      func() time.Time
 }
 
-// NewService returns a Service.
-func NewService(cfg Config, store *Store, uploads *upload.Service, sg *signer.Signer, badTries Limiter) *Service {
-	return &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
+// NewService returns a Service. changes (may be nil) lets it cache link
+// pages while nothing they show has changed.
+func NewService(cfg Config, store *Store, uploads *upload.Service, sg *signer.Signer, badTries Limiter, changes Versioner) *Service {
+	s := &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
+	if changes != nil && s.cfg.ViewCacheBytes > 0 {
+		s.views = newViewCache(changes, s.cfg.ViewCacheTTL, s.cfg.ViewCacheBytes)
+	}
+	return s
 }
 
 // CreateInput describes a new link: exactly one of AlbumID and MediaID.

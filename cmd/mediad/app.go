@@ -12,6 +12,7 @@ import (
 	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/account"
 	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
 	"github.com/wxalbum/mediad/internal/ratelimit"
@@ -39,6 +40,7 @@ type app struct {
 	albumDB  *albums.Store
 	shares   *share.Handler
 	shareSvc *share.Service
+	changes  db.Changes // what share link pages may be served from cache
 	account  *account.Handler
 	accts    *account.Store
 }
@@ -70,7 +72,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
 	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
 	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
-	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries)
+	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
 	a.accts = account.NewStore(d.pool)
 	a.account = account.NewHandler(a.accts, a.tasks, d.blob, sg, auth.UserID, cfg.PublicURL, cfg.ExportTTL)
@@ -82,7 +84,11 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 				return httpx.Public(err).Status
 			}
 			return c.Response().StatusCode()
-		}, httpx.RouteName))
+		}, httpx.RouteName),
+		// A write through this process moves the link-change version before
+		// its response leaves: the next request never sees a cached page
+		// from before it (other processes' writes arrive by NOTIFY).
+		httpx.AfterWrites(a.changes.Bump))
 	a.routes(a.fiber)
 	return a, nil
 }

@@ -98,7 +98,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", time.Hour),
 	}
 	c.Albums = albums.Config{MaxMembers: e.Int("MEDIA_ALBUM_MAX_MEMBERS", 500, 2)}
-	c.Share = share.Config{MaxTTL: e.Duration("MEDIA_SHARE_MAX_TTL", 90*24*time.Hour)}
+	c.Share = share.Config{MaxTTL: e.Duration("MEDIA_SHARE_MAX_TTL", 90*24*time.Hour), ViewCacheBytes: -1}
+	if e.String("MEDIA_SHARE_VIEW_CACHE", "") != "0" { // 0 turns the cache off
+		c.Share.ViewCacheBytes = int(e.Bytes("MEDIA_SHARE_VIEW_CACHE", 32<<20))
+	}
 	c.PublicRatePerMinute = e.Int("MEDIA_PUBLIC_RATE_PER_MINUTE", 600, 1)
 	c.Auth.PolicyVersion = e.String("MEDIA_POLICY_VERSION", "")
 	c.ExportTTL = e.Duration("MEDIA_EXPORT_TTL", 24*time.Hour)

@@ -34,6 +34,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 			return err
 		}
 		g.Go(func() error { return app.shareSvc.RunOpenCounter(gctx, 2*time.Second) })
+		g.Go(func() error { app.changes.Listen(gctx, d.pool, log); return nil })
 	}
 	if work {
 		srv, err := worker.NewServer(cfg.Worker, log, m.Registry)
