@@ -7,7 +7,6 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"time"
 
@@ -92,29 +91,26 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 }
 
 // storePart streams part n to the object store, extending the running
-// hash when it is this part's turn (see hashChains).
+// hash in part order (see hashChains and partHasher).
 func (s *Service) storePart(ctx context.Context, c *Chunked, n int, want int64, r io.Reader, ex *exactReader, format process.Format) (blob.Part, error) {
 	ch := s.chains.join(c, n)
 	if ch == nil {
 		return s.putPart(ctx, c, n, want, r, ex)
 	}
 	defer s.chains.leave(ch, n)
-	before, ok := s.chains.turn(ctx, ch, n)
-	if !ok {
-		return s.putPart(ctx, c, n, want, r, ex)
-	}
-	var after []byte
-	whole := false
-	hr := &hashingReader{r: r, h: ch.h, left: want, done: func() { after, whole = s.chains.readDone(ch, n), true }}
-	p, err := s.putPart(ctx, c, n, want, hr, ex)
+	ph := &partHasher{ctx: ctx, hc: &s.chains, ch: ch, n: n, want: want, left: want}
+	p, err := s.putPart(ctx, c, n, want, &hashingReader{r: r, ph: ph}, ex)
+	ph.finish(err == nil)
 	switch {
-	case !whole:
-		s.chains.readFailed(ch, before)
+	case !ph.whole && ph.owned:
+		s.chains.readFailed(ch, ph.before)
+	case !ph.whole:
+		// Not hashed: completion reads the object once.
 	case err != nil:
 		s.chains.fail(c.ID, ch)
 	case !s.chains.saveTurn(ctx, ch, n):
 		s.chains.fail(c.ID, ch)
-	case s.store.AdvanceHash(ctx, c.ID, n, after, p.ETag, string(format)) != nil:
+	case s.store.AdvanceHash(ctx, c.ID, n, ph.after, p.ETag, string(format)) != nil:
 		// Best effort: without it, completion reads the object once.
 		s.chains.fail(c.ID, ch)
 	default:
@@ -135,22 +131,16 @@ func (s *Service) putPart(ctx context.Context, c *Chunked, n int, want int64, r 
 	return p, nil
 }
 
-// hashingReader adds what it reads to h and calls done once the whole
-// part (left bytes) is in, before the object store has answered.
+// hashingReader passes what it reads to a partHasher.
 type hashingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	left int64
-	done func()
+	r  io.Reader
+	ph *partHasher
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
 	n, err := hr.r.Read(p)
-	if n > 0 && hr.left > 0 { // after done, h belongs to the next part: never touch it
-		hr.h.Write(p[:n])
-		if hr.left -= int64(n); hr.left == 0 {
-			hr.done()
-		}
+	if n > 0 {
+		hr.ph.feed(p[:n])
 	}
 	return n, err
 }

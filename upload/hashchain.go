@@ -10,18 +10,21 @@ import (
 )
 
 // hashChains lets the parts of one chunked upload stream concurrently and
-// still be hashed exactly once, in order, while they stream. Part n waits,
-// without reading its body, until part n-1's bytes have all been read (not
-// stored: that overlaps with the next part), then extends the running
-// SHA-256. The state after each part is written to PostgreSQL in part
-// order once the part is stored, so a restart resumes from the database.
+// still be hashed exactly once, in order, while they stream. Part n
+// extends the running SHA-256 once part n-1's bytes have all been read;
+// until then it streams to the object store anyway and keeps what it read
+// in a bounded buffer (partHasher). The state after each part is written to
+// PostgreSQL in part order once the part is stored, so a restart resumes
+// from the database.
 //
 // Nothing here is needed for correctness: a gap, a failed part, a re-sent
 // part or another instance just leaves parts unhashed, and completion then
 // reads the object once (runningSum compares the stored parts' ETags).
 type hashChains struct {
-	mu     sync.Mutex
-	chains map[string]*hashChain
+	mu       sync.Mutex
+	chains   map[string]*hashChain
+	buffered int64     // bytes of read-ahead buffers handed out
+	pool     sync.Pool // of *[]byte read-ahead buffers
 }
 
 // chainIdle is how long an unused chain stays in memory; after that the
@@ -103,28 +106,71 @@ func (ch *hashChain) notify() {
 	ch.changed = make(chan struct{})
 }
 
-// turn waits until part n may extend the hash and returns the state before
-// it (to roll back if the body fails). ok is false when part n is not to
-// be hashed: already hashed, a duplicate in flight, or a gap no handler
-// here is about to fill.
+// claim decides, under the lock, whether part n may extend the hash now:
+// done with ok (claimed: h is the part's until readDone or readFailed,
+// before is the state to roll back to), done without ok (not to be hashed:
+// already hashed, a duplicate in flight, or a gap no handler here is about
+// to fill), or not done (its predecessor is still streaming: wait).
+func (ch *hashChain) claim(n int) (done, ok bool, before []byte) {
+	switch {
+	case ch.broken || ch.read >= n:
+		return true, false, nil
+	case ch.read == n-1 && ch.busy:
+		return true, false, nil // another handler is reading this very part
+	case ch.read == n-1:
+		state, err := ch.h.(encoding.BinaryMarshaler).MarshalBinary()
+		if err != nil {
+			return true, false, nil
+		}
+		ch.busy = true
+		return true, true, state
+	}
+	return !ch.busy && ch.inflight[ch.read+1] == 0, false, nil
+}
+
+// tryTurn is claim without waiting.
+func (hc *hashChains) tryTurn(ch *hashChain, n int) (done, ok bool, before []byte) {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	return ch.claim(n)
+}
+
+// turn waits until claim is done for part n.
 func (hc *hashChains) turn(ctx context.Context, ch *hashChain, n int) (before []byte, ok bool) {
 	ok = hc.await(ctx, ch, func() (done, ok bool) {
-		switch {
-		case ch.broken || ch.read >= n:
-			return true, false
-		case ch.read == n-1 && ch.busy:
-			return true, false // another handler is reading this very part
-		case ch.read == n-1:
-			state, err := ch.h.(encoding.BinaryMarshaler).MarshalBinary()
-			if err != nil {
-				return true, false
-			}
-			ch.busy, before = true, state
-			return true, true
-		}
-		return !ch.busy && ch.inflight[ch.read+1] == 0, false
+		done, ok, before = ch.claim(n)
+		return done, ok
 	})
 	return before, ok
+}
+
+// bufferBudget bounds the memory all uploads of a process may hold in
+// parts read ahead of their turn; past it a part waits for its turn before
+// it is read, as with a single stream.
+const bufferBudget = 64 << 20
+
+// takeBuffer returns an empty buffer of capacity size from the budget, or
+// nil when the budget is spent.
+func (hc *hashChains) takeBuffer(size int64) []byte {
+	hc.mu.Lock()
+	if hc.buffered+size > bufferBudget {
+		hc.mu.Unlock()
+		return nil
+	}
+	hc.buffered += size
+	hc.mu.Unlock()
+	if b, _ := hc.pool.Get().(*[]byte); b != nil && int64(cap(*b)) == size {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// giveBuffer returns b to the budget and the pool.
+func (hc *hashChains) giveBuffer(b []byte) {
+	hc.mu.Lock()
+	hc.buffered -= int64(cap(b))
+	hc.mu.Unlock()
+	hc.pool.Put(&b)
 }
 
 // readDone records that all of part n's bytes are in the hash and returns

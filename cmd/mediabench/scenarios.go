@@ -48,7 +48,7 @@ var scenarios = []*scenario{
 		notes: []string{
 			"MEDIA_PUBLIC_RATE_PER_MINUTE=1000000000: the per-network limit on public routes (600/min) would otherwise answer 429 to wrk.",
 			"The request is the plain first page (default page size 50 items), the one that counts an open of the link.",
-			"Nothing changes during the run, so mediad serves the encoded page from its link view cache (share/viewcache.go) after the first request; each request still checks expiry, counts the open and passes the per-network limit (settled with Redis every 16 requests). MEDIA_SHARE_VIEW_CACHE=0 measures the uncached path.",
+			"Nothing changes during the run, so mediad serves the encoded page from its link view cache (share/viewcache.go) after the first request; each request still checks expiry, counts the open and passes the per-network limit (settled with Redis every 16 requests). The uncached row runs the same link on a `mediad serve` with MEDIA_SHARE_VIEW_CACHE=0, beside the ceiling again.",
 		}},
 	{name: "dissolve", rounds: 2, stack: true, run: runDissolve,
 		about: "dissolution of a 10,000-item album (40,000 objects) through DELETE /v1/albums/:id until finished_at, vs a bare minio-go RemoveObjects of 40,000 keys",

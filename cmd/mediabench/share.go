@@ -29,7 +29,8 @@ type wrkStats struct {
 // it, then runs wrk on the public open route and on an in-process Fiber
 // handler that returns the same bytes from memory.
 func runShare(ctx context.Context, b *bench, rounds int) ([]Result, error) {
-	if _, err := b.start(ctx, "all", "MEDIA_PUBLIC_RATE_PER_MINUTE=1000000000"); err != nil {
+	m, err := b.start(ctx, "all", shareRate)
+	if err != nil {
 		return nil, err
 	}
 	if err := probe(ctx, "POST /v1/shares"); err != nil {
@@ -49,7 +50,40 @@ func runShare(ctx context.Context, b *bench, rounds int) ([]Result, error) {
 	}
 	defer stopCeiling()
 	b.addNote("response: %d bytes, %d items on the first page", len(body), bytes.Count(body, []byte(`"thumb_url"`)))
-	return shareRounds(ctx, b, rounds, path)
+	res, err := shareRounds(ctx, b, rounds, path)
+	if err != nil || missingTools("wrk") != "" {
+		return res, err
+	}
+	m.stop()
+	if _, err := b.start(ctx, "serve", shareRate, "MEDIA_SHARE_VIEW_CACHE=0"); err != nil {
+		return nil, err
+	}
+	unc, err := uncachedRounds(ctx, b, rounds, path)
+	return append(res, unc...), err
+}
+
+// shareRate lifts the per-network limit on public routes (600/min), which
+// would otherwise answer 429 to wrk.
+const shareRate = "MEDIA_PUBLIC_RATE_PER_MINUTE=1000000000"
+
+// uncachedRounds measures the same route with the link view cache off
+// (every request reads PostgreSQL), beside the ceiling.
+func uncachedRounds(ctx context.Context, b *bench, rounds int, path string) ([]Result, error) {
+	rps := newMetric("GET /v1/public/shares/:token with MEDIA_SHARE_VIEW_CACHE=0 (uncached): throughput", "req/s",
+		"Fiber handler serving the same bytes from memory (ceiling)")
+	for r := 0; r < rounds; r++ {
+		eng, err := runWrk(ctx, baseURL+path)
+		if err != nil {
+			return nil, err
+		}
+		ceil, err := runWrk(ctx, "http://"+ceilingAddr+path)
+		if err != nil {
+			return nil, err
+		}
+		rps.addPair(eng.reqPerSec, ceil.reqPerSec)
+		b.logf("round %d, uncached: mediad %.0f req/s p99 %.1f ms; ceiling %.0f req/s", r+1, eng.reqPerSec, eng.p99ms, ceil.reqPerSec)
+	}
+	return results(rps), nil
 }
 
 func shareRounds(ctx context.Context, b *bench, rounds int, path string) ([]Result, error) {
