@@ -23,8 +23,8 @@ import (
 type hashChains struct {
 	mu       sync.Mutex
 	chains   map[string]*hashChain
-	buffered int64     // bytes of read-ahead buffers handed out
-	pool     sync.Pool // of *[]byte read-ahead buffers
+	buffered int64       // bytes of read-ahead buffers handed out
+	spare    chan []byte // read-ahead buffers kept for the next parts (nil: none)
 }
 
 // chainIdle is how long an unused chain stays in memory; after that the
@@ -149,28 +149,52 @@ func (hc *hashChains) turn(ctx context.Context, ch *hashChain, n int) (before []
 // it is read, as with a single stream.
 const bufferBudget = 64 << 20
 
-// takeBuffer returns an empty buffer of capacity size from the budget, or
-// nil when the budget is spent.
+// takeBuffer returns an empty buffer of at least size bytes from the
+// budget, or nil when the budget is spent. Spare buffers are reused, so a
+// long upload keeps using the same one.
 func (hc *hashChains) takeBuffer(size int64) []byte {
+	var b []byte
+	select {
+	case b = <-hc.spare:
+		if int64(cap(b)) < size {
+			b = nil
+		}
+	default:
+	}
+	c := size
+	if b != nil {
+		c = int64(cap(b))
+	}
 	hc.mu.Lock()
-	if hc.buffered+size > bufferBudget {
+	if hc.buffered+c > bufferBudget {
 		hc.mu.Unlock()
+		hc.keep(b)
 		return nil
 	}
-	hc.buffered += size
+	hc.buffered += c
 	hc.mu.Unlock()
-	if b, _ := hc.pool.Get().(*[]byte); b != nil && int64(cap(*b)) == size {
-		return (*b)[:0]
+	if b == nil {
+		b = make([]byte, 0, size)
 	}
-	return make([]byte, 0, size)
+	return b[:0]
 }
 
-// giveBuffer returns b to the budget and the pool.
+// giveBuffer returns b to the budget and keeps it as a spare if there is room.
 func (hc *hashChains) giveBuffer(b []byte) {
 	hc.mu.Lock()
 	hc.buffered -= int64(cap(b))
 	hc.mu.Unlock()
-	hc.pool.Put(&b)
+	hc.keep(b)
+}
+
+func (hc *hashChains) keep(b []byte) {
+	if b == nil {
+		return
+	}
+	select {
+	case hc.spare <- b[:0]:
+	default:
+	}
 }
 
 // readDone records that all of part n's bytes are in the hash and returns

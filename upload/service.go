@@ -29,7 +29,8 @@ func NewService(cfg Config, store *Store, blobs Blobs, queue Enqueuer, limit Lim
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, store: store, blobs: blobs, queue: queue, limit: limit, signer: sg, log: log}, nil
+	return &Service{cfg: cfg, store: store, blobs: blobs, queue: queue, limit: limit, signer: sg, log: log,
+		chains: hashChains{spare: make(chan []byte, 2)}}, nil
 }
 
 // Input describes an upload before its bytes arrive.

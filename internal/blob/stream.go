@@ -11,18 +11,42 @@ import (
 	"github.com/minio/minio-go/v7"
 )
 
-// partPool recycles full-size part buffers between streamed uploads so many
-// concurrent uploads do not each allocate (and leave to the GC) a fresh part.
-var partPool sync.Pool
+// spareParts keeps a few full-size part buffers alive for good, and
+// partPool recycles more between streamed uploads. A sync.Pool alone is
+// emptied by every garbage collection, so a long upload kept allocating
+// fresh 8 MiB parts for the collector to find later: resident memory rose
+// by several parts more than the two a stream needs at a time.
+var (
+	spareParts = make(chan []byte, 4)
+	partPool   sync.Pool
+)
 
 func (s *Store) getPart() []byte {
+	select {
+	case b := <-spareParts:
+		if int64(cap(b)) >= s.partSize {
+			return b[:s.partSize]
+		}
+	default:
+	}
 	if b, ok := partPool.Get().(*[]byte); ok && int64(cap(*b)) >= s.partSize {
 		return (*b)[:s.partSize]
 	}
 	return make([]byte, s.partSize)
 }
 
-func putPart(b []byte) { partPool.Put(&b) }
+// putPart recycles a part buffer; smaller buffers (a short upload's only
+// part) are left to the collector.
+func (s *Store) putPart(b []byte) {
+	if int64(cap(b)) < s.partSize {
+		return
+	}
+	select {
+	case spareParts <- b:
+	default:
+		partPool.Put(&b)
+	}
+}
 
 // PutStream stores an object of unknown length from r without holding it
 // whole in memory or on disk: an object smaller than one part goes up in a
@@ -88,7 +112,7 @@ type sentPart struct {
 func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first []byte, ct string) (total int64, err error) {
 	uploadID, err := s.core.NewMultipartUpload(ctx, s.bucket, key, minio.PutObjectOptions{ContentType: ct})
 	if err != nil {
-		putPart(first)
+		s.putPart(first)
 		return 0, translate(err)
 	}
 	defer func() {
@@ -103,7 +127,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first
 	for num := 1; ; num++ {
 		done := make(chan sentPart, 1)
 		go func(num int, b []byte) {
-			defer putPart(b[:cap(b)])
+			defer s.putPart(b[:cap(b)])
 			p, err := s.core.PutObjectPart(ctx, s.bucket, key, uploadID, num, bytes.NewReader(b), int64(len(b)), minio.PutObjectPartOptions{})
 			done <- sentPart{minio.CompletePart{PartNumber: num, ETag: p.ETag}, translate(err)}
 		}(num, buf[:n])
@@ -121,12 +145,12 @@ func (s *Store) putMultipart(ctx context.Context, key string, r io.Reader, first
 		var rerr error
 		n, rerr = fill(r, buf)
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
-			putPart(buf)
+			s.putPart(buf)
 			<-inflight
 			return 0, rerr
 		}
 		if n == 0 {
-			putPart(buf)
+			s.putPart(buf)
 			break
 		}
 	}
