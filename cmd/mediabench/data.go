@@ -92,6 +92,34 @@ func (h headed) section(start, end int64) io.Reader {
 
 func (h headed) reader() io.Reader { return h.section(0, h.size) }
 
+// headedAt reads a headed body at any offset (an io.ReaderAt, like a file)
+// as well as in order.
+type headedAt struct {
+	h   headed
+	off int64
+}
+
+func (a *headedAt) Read(p []byte) (int, error) {
+	n, err := a.ReadAt(p, a.off)
+	a.off += int64(n)
+	if err == io.EOF && n > 0 {
+		err = nil
+	}
+	return n, err
+}
+
+func (a *headedAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= a.h.size {
+		return 0, io.EOF
+	}
+	end := min(off+int64(len(p)), a.h.size)
+	n, err := io.ReadFull(a.h.section(off, end), p[:end-off])
+	if err == nil && int64(n) < int64(len(p)) {
+		err = io.EOF
+	}
+	return n, err
+}
+
 // sha256Hex hashes the whole body by streaming it.
 func (h headed) sha256Hex() string {
 	s := sha256.New()

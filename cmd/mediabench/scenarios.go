@@ -38,7 +38,7 @@ var scenarios = []*scenario{
 			"MEDIA_UPLOAD_RATE_PER_MINUTE=1000000: the per-user rate limit (120/min) would otherwise throttle the benchmark user (a 1 GiB chunked upload is 128 parts).",
 			"MEDIA_USER_QUOTA=1TiB: every round stores 2.3 GiB for one user.",
 			"Reference PutObject uses the same 8 MiB part size as mediad (MEDIA_S3_PART_SIZE default).",
-			"The chunked client keeps 2 parts in flight, taken in order from one queue (a mini-program may run several uploads at once); the server hashes them in order as they stream (upload/hashchain.go). The one-part-at-a-time row is the same client with 1 in flight.",
+			"The reference PutObject reads a stream (not an io.ReaderAt), so minio-go uploads its parts one at a time, reading each into a buffer first. The chunked client keeps 4 parts in flight, taken in order from one queue (a mini-program may run several requests at once); the server hashes them in order as they stream (upload/hashchain.go). Beside it: the same client with 1 part in flight, and the chunked upload against PutObject from an io.ReaderAt, for which minio-go uploads 4 parts at once (as from a file).",
 		}},
 	{name: "pipeline", rounds: 2, stack: true, run: runPipeline,
 		about: "200 12 MP photos uploaded by 20 concurrent clients (one user each) to `mediad all` until ready, vs exiftool -all= + vipsthumbnail (preview + thumb) run by 20 goroutines",
