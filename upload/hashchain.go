@@ -24,7 +24,7 @@ type hashChains struct {
 	mu       sync.Mutex
 	chains   map[string]*hashChain
 	buffered int64       // bytes of read-ahead buffers handed out
-	spare    chan []byte // read-ahead buffers kept for the next parts (nil: none)
+	spare    chan []byte // read-ahead buffers kept for the next parts (nil: none); room for a client with 4 parts in flight
 }
 
 // chainIdle is how long an unused chain stays in memory; after that the

@@ -30,7 +30,7 @@ func NewService(cfg Config, store *Store, blobs Blobs, queue Enqueuer, limit Lim
 		return nil, err
 	}
 	return &Service{cfg: cfg, store: store, blobs: blobs, queue: queue, limit: limit, signer: sg, log: log,
-		chains: hashChains{spare: make(chan []byte, 2)}}, nil
+		chains: hashChains{spare: make(chan []byte, 4)}}, nil
 }
 
 // Input describes an upload before its bytes arrive.
