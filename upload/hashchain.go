@@ -41,8 +41,7 @@ type hashChain struct {
 	busy     bool        // part read+1 is being read into h now
 	saved    int         // parts 1..saved are recorded in the database
 	broken   bool        // h may hold bytes of a part that was not stored
-	inflight map[int]int // part number -> handlers working on it
-	refs     int
+	inflight map[int]int // part number -> handlers working on it (none: idle)
 	idle     time.Time
 	changed  chan struct{} // closed and replaced on every change
 }
@@ -58,7 +57,7 @@ func (hc *hashChains) join(c *Chunked, n int) *hashChain {
 		hc.chains = map[string]*hashChain{}
 	}
 	for id, ch := range hc.chains {
-		if ch.refs == 0 && now.Sub(ch.idle) > chainIdle {
+		if len(ch.inflight) == 0 && now.Sub(ch.idle) > chainIdle {
 			delete(hc.chains, id)
 		}
 	}
@@ -73,7 +72,6 @@ func (hc *hashChains) join(c *Chunked, n int) *hashChain {
 		ch = &hashChain{h: h, read: c.HashedParts, saved: c.HashedParts, inflight: map[int]int{}, changed: make(chan struct{})}
 		hc.chains[c.ID] = ch
 	}
-	ch.refs++
 	ch.inflight[n]++
 	return ch
 }
@@ -82,7 +80,6 @@ func (hc *hashChains) join(c *Chunked, n int) *hashChain {
 func (hc *hashChains) leave(ch *hashChain, n int) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	ch.refs--
 	if ch.inflight[n]--; ch.inflight[n] == 0 {
 		delete(ch.inflight, n)
 	}
