@@ -11,14 +11,32 @@ import (
 	"path/filepath"
 )
 
-// Test inputs (read-only; see their README for provenance).
-const (
-	testdata    = "/work/shared/testdata"
-	phonePhoto  = testdata + "/images/phone/iphone_hdr_NO.jpg" // 12 MP, the benchmark photo
-	jollaPhoto  = testdata + "/images/phone/jolla.jpg"         // 12 MP
-	sampleVideo = testdata + "/video/location_udta.mp4"
-	gpsPhotos   = testdata + "/images/gps/*.jpg"
+// Test inputs from the repository's testdata/ (read-only; see its README
+// for provenance).
+var (
+	phonePhoto  = fixture("images/phone/iphone_hdr_NO.jpg") // 12 MP, the benchmark photo
+	jollaPhoto  = fixture("images/phone/jolla.jpg")         // 12 MP
+	sampleVideo = fixture("video/location_udta.mp4")
+	gpsPhotos   = fixture("images/gps/*.jpg")
 )
+
+// fixture returns the path of rel under testdata/ at the module root, the
+// nearest folder above the working directory holding go.mod (make bench
+// runs from the root; go test runs from cmd/mediabench).
+func fixture(rel string) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("testdata", rel)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, "testdata", rel)
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, "testdata", rel)
+		}
+	}
+}
 
 // mix is SplitMix64's finaliser over (seed, k): the k-th 8-byte word of the
 // stream for seed. Counter-based, so any slice of a stream can be made on

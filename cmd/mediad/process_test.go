@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,12 +22,13 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/wxalbum/mediad/internal/testenv"
+	"github.com/wxalbum/mediad/internal/testenv/metacheck"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
 
-// procFixtures lists every file under the shared images and video folders,
+// procFixtures lists every file under the testdata images and video folders,
 // relative to the test data root.
 func procFixtures(t *testing.T) []string {
 	t.Helper()
@@ -51,23 +53,87 @@ func procFixtures(t *testing.T) []string {
 	return out
 }
 
-// procRefusedAtUpload are fixtures that upload sniffing refuses (415)
-// before anything is stored: SVG, and HTML named .jpg.
-var procRefusedAtUpload = []string{"images/hostile/script.svg", "images/hostile/html_named.jpg"}
+// fixtureOutcome is what the engine must do with a fixture: refuse it at
+// upload (status and code), or accept it and end failed with a reason; the
+// zero value means accepted, ready and served clean.
+type fixtureOutcome struct {
+	refused int
+	code    string
+	failed  string
+}
 
-// TestEveryFixtureProcessedAndServedClean uploads every shared fixture,
-// waits for each to settle, and checks every served variant (fetched over
-// HTTP through its signed URL) with exiftool: no location, device, author
-// or trailer survives. Upright orientation is checked on the previews.
+// fixtureOutcomes pins every hostile and invalid fixture (a test fails when
+// one is missing here); every fixture not listed must end ready and clean.
+var fixtureOutcomes = map[string]fixtureOutcome{
+	// Not an image by content: refused before anything is stored.
+	"images/hostile/script.svg":     {refused: http.StatusUnsupportedMediaType, code: "unsupported_type"},
+	"images/hostile/html_named.jpg": {refused: http.StatusUnsupportedMediaType, code: "unsupported_type"},
+	// Its first byte is 0x10, so it is not a JPEG by its magic bytes.
+	"images/hostile/exif_count_overflow_40b.jpg": {refused: http.StatusUnsupportedMediaType, code: "unsupported_type"},
+	// A JPEG header whose EXIF loops, and no frame: nothing to decode.
+	"images/hostile/exif_ifd_cycle.jpg": {failed: process.ReasonCorrupt},
+	// 144 MP declared: refused by the pixel limit before any decode.
+	"images/hostile/png_144mp_bomb.png": {failed: process.ReasonTooManyPixels},
+	// Damaged EXIF around a decodable picture: served, clean.
+	"images/invalid/image00971.jpg": {},
+	"images/invalid/image01088.jpg": {},
+	"images/invalid/image01137.jpg": {},
+}
+
+// fixtureOutcomeOf returns rel's pinned outcome, failing the test for a
+// hostile or invalid fixture nobody pinned.
+func fixtureOutcomeOf(t *testing.T, rel string) fixtureOutcome {
+	t.Helper()
+	o, ok := fixtureOutcomes[rel]
+	if !ok && (strings.HasPrefix(rel, "images/hostile/") || strings.HasPrefix(rel, "images/invalid/")) {
+		t.Fatalf("%s has no expected outcome in fixtureOutcomes", rel)
+	}
+	return o
+}
+
+// uploadFixture uploads rel and checks the upload answer against its pinned
+// outcome; it returns the item (ok false when it was refused as pinned).
+func uploadFixture(t *testing.T, e *engine, tok, rel string) (procItem, bool) {
+	t.Helper()
+	o := fixtureOutcomeOf(t, rel)
+	if o.refused == 0 {
+		return procUploadOK(e, tok, rel), true
+	}
+	status, b := procUpload(e, tok, rel)
+	if status != o.refused || errorCode(t, b) != o.code {
+		t.Errorf("%s: upload answered %d %s; want %d %s", rel, status, b, o.refused, o.code)
+	}
+	return procItem{}, false
+}
+
+// checkSettled compares a settled item with rel's pinned outcome.
+func checkSettled(t *testing.T, rel string, m procItem) {
+	t.Helper()
+	o := fixtureOutcomeOf(t, rel)
+	switch {
+	case o.failed != "" && (m.Status != "failed" || procStr(m.FailReason) != o.failed):
+		t.Fatalf("ended %s %q, want failed %q", m.Status, procStr(m.FailReason), o.failed)
+	case o.failed == "" && m.Status != "ready":
+		t.Fatalf("ended %s %q, want ready", m.Status, procStr(m.FailReason))
+	case m.Status == "failed" && len(m.URLs) != 0:
+		t.Errorf("failed item has urls %v", m.URLs)
+	}
+}
+
+// TestEveryFixtureProcessedAndServedClean uploads every fixture, waits for
+// each to settle as fixtureOutcomes says, and checks every served variant
+// (fetched over HTTP through its signed URL) with exiftool: no location,
+// device, author or trailer survives. Upright orientation is checked on
+// the previews.
 func TestEveryFixtureProcessedAndServedClean(t *testing.T) {
 	procExiftool(t)
 	// The checker itself must see the leaks in the raw fixtures.
 	for _, rel := range []string{"images/crafted/xmp_first_orientation6.jpg", "video/location_apple_keys.mov"} {
-		if bad := procDirtyLines(t, testenv.Testdata(t, rel)); len(bad) == 0 {
+		if bad := metacheck.Dirty(t, testenv.Testdata(t, rel)); len(bad) == 0 {
 			t.Fatalf("exiftool check finds nothing in raw %s: the check is blind", rel)
 		}
 	}
-	if n, _ := procTrailingBytes(procRead(t, "images/crafted/iptc_comment_trailer.jpg")); n == 0 {
+	if n, _ := metacheck.TrailingBytes(procRead(t, "images/crafted/iptc_comment_trailer.jpg")); n == 0 {
 		t.Fatal("trailer check finds nothing after the raw motion-photo JPEG")
 	}
 
@@ -76,46 +142,20 @@ func TestEveryFixtureProcessedAndServedClean(t *testing.T) {
 	names := map[string]string{} // media id -> fixture
 	var ids []string
 	for _, rel := range procFixtures(t) {
-		if slices.Contains(procRefusedAtUpload, rel) {
-			status, b := procUpload(e, tok, rel)
-			if status != http.StatusUnsupportedMediaType || errorCode(t, b) != "unsupported_type" {
-				t.Errorf("%s: upload answered %d %s; want 415 unsupported_type", rel, status, b)
-			}
-			continue
+		if m, ok := uploadFixture(t, e, tok, rel); ok {
+			names[m.ID] = rel
+			ids = append(ids, m.ID)
 		}
-		m, ok := procUploadMaybe(e, tok, rel)
-		if !ok {
-			continue
-		}
-		names[m.ID] = rel
-		ids = append(ids, m.ID)
 	}
 	settled := procWaitSettled(e, tok, ids, 90*time.Second)
 
 	for _, id := range ids {
 		rel, m := names[id], settled[id]
 		t.Run(rel, func(t *testing.T) {
-			switch {
-			case rel == "images/hostile/png_144mp_bomb.png":
-				if m.Status != "failed" || m.FailReason == nil || *m.FailReason != process.ReasonTooManyPixels {
-					t.Fatalf("bomb: %s %v, want failed too_many_pixels", m.Status, procStr(m.FailReason))
-				}
-			case strings.HasPrefix(rel, "images/hostile/"), strings.HasPrefix(rel, "images/invalid/"):
-				// Broken inputs may decode or not; either way they settle.
-				t.Logf("ended %s %s", m.Status, procStr(m.FailReason))
-				if m.Status == "failed" && (m.FailReason == nil || *m.FailReason == "") {
-					t.Fatalf("failed without a reason")
-				}
-			case m.Status != "ready":
-				t.Fatalf("status %s (%s), want ready", m.Status, procStr(m.FailReason))
+			checkSettled(t, rel, m)
+			if m.Status == "ready" {
+				procCheckServed(t, e, rel, m)
 			}
-			if m.Status == "failed" {
-				if len(m.URLs) != 0 {
-					t.Errorf("failed item has urls %v", m.URLs)
-				}
-				return
-			}
-			procCheckServed(t, e, rel, m)
 		})
 	}
 	if keys := procRawLeft(e); len(keys) != 0 {
@@ -220,60 +260,42 @@ func procRead(t *testing.T, rel string) []byte {
 }
 
 // TestHostileFilesFailWithReasonWorkerKeepsServing sends the hostile
-// files first, then a good photo: the bomb fails too_many_pixels, the
-// malformed EXIF files settle either way, none leaves its raw upload or
-// gets a URL, and the worker still turns the good photo ready.
+// files first, then a good photo: each ends as fixtureOutcomes pins it,
+// none leaves its raw upload or gets a URL, and the worker still turns
+// the good photo ready.
 func TestHostileFilesFailWithReasonWorkerKeepsServing(t *testing.T) {
 	e := procStartEngine(t, "all", nil)
 	tok := e.login("mallory")
 	uid := procUserID(e, tok)
 	sg := procSigner(t)
-	for _, rel := range procRefusedAtUpload {
-		if status, b := procUpload(e, tok, rel); status != http.StatusUnsupportedMediaType || errorCode(t, b) != "unsupported_type" {
-			t.Errorf("%s: %d %s, want 415 unsupported_type", rel, status, b)
-		}
-	}
-	hostile := []string{"images/hostile/png_144mp_bomb.png", "images/hostile/exif_ifd_cycle.jpg", "images/hostile/exif_count_overflow_40b.jpg"}
 	names := map[string]string{}
 	var ids []string
-	for _, rel := range hostile {
-		if m, ok := procUploadMaybe(e, tok, rel); ok {
+	for _, rel := range slices.Sorted(maps.Keys(fixtureOutcomes)) {
+		if !strings.HasPrefix(rel, "images/hostile/") {
+			continue
+		}
+		if m, ok := uploadFixture(t, e, tok, rel); ok {
 			names[m.ID] = rel
 			ids = append(ids, m.ID)
 		}
 	}
-	if len(ids) == 0 || names[ids[0]] != hostile[0] {
-		t.Fatal("the bomb PNG was refused at upload; it must reach the worker")
-	}
 	good := procUploadOK(e, tok, "images/gps/DSCN0010.jpg")
 	settled := procWaitSettled(e, tok, append(ids, good.ID), 60*time.Second)
-
-	bomb := settled[ids[0]]
-	if bomb.Status != "failed" || procStr(bomb.FailReason) != process.ReasonTooManyPixels {
-		t.Errorf("bomb: %s %s, want failed too_many_pixels", bomb.Status, procStr(bomb.FailReason))
-	}
 	for _, id := range ids {
 		m, rel := settled[id], names[id]
-		t.Logf("%s: %s %s", rel, m.Status, procStr(m.FailReason))
-		if m.Status == "failed" && procStr(m.FailReason) == "" {
-			t.Errorf("%s failed without a reason", rel)
-		}
-		if m.Status != "failed" {
-			continue
-		}
-		if len(m.URLs) != 0 {
-			t.Errorf("%s: failed item has urls", rel)
-		}
-		if n := e.count(`SELECT count(*) FROM media WHERE id = $1 AND status = 'failed' AND fail_reason <> ''`, id); n != 1 {
-			t.Errorf("%s: row not failed with a reason", rel)
-		}
-		// Nothing of a failed item is served: not with a forged token,
-		// not even with a correctly signed one.
-		procFetchStatus(t, e, "/f/"+id+"/original?t=AAAAAAAAAAAA.forged", 403, "invalid_signature")
-		procFetchStatus(t, e, procSignedPath(sg, id, "original", "u:"+uid, time.Now().Add(time.Minute)), 404, "not_found")
-		if keys := procKeys(e, upload.ObjectPrefix(id)); len(keys) != 0 {
-			t.Errorf("%s: failed item left objects %v", rel, keys)
-		}
+		t.Run(rel, func(t *testing.T) {
+			checkSettled(t, rel, m)
+			if n := e.count(`SELECT count(*) FROM media WHERE id = $1 AND status = 'failed' AND fail_reason <> ''`, id); n != 1 {
+				t.Errorf("row not failed with a reason")
+			}
+			// Nothing of a failed item is served: not with a forged token,
+			// not even with a correctly signed one.
+			procFetchStatus(t, e, "/f/"+id+"/original?t=AAAAAAAAAAAA.forged", 403, "invalid_signature")
+			procFetchStatus(t, e, procSignedPath(sg, id, "original", "u:"+uid, time.Now().Add(time.Minute)), 404, "not_found")
+			if keys := procKeys(e, upload.ObjectPrefix(id)); len(keys) != 0 {
+				t.Errorf("failed item left objects %v", keys)
+			}
+		})
 	}
 	if g := settled[good.ID]; g.Status != "ready" || len(g.URLs) != 4 {
 		t.Errorf("good photo after the hostile ones: %s, urls %v", g.Status, g.URLs)

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/wxalbum/mediad/internal/signer"
 	"github.com/wxalbum/mediad/internal/testenv"
+	"github.com/wxalbum/mediad/internal/testenv/metacheck"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
@@ -106,31 +105,6 @@ func procUploadOK(e *engine, tok, rel string) procItem {
 		e.t.Fatalf("upload %s: answered %+v; want processing without urls", rel, out.Media)
 	}
 	return out.Media
-}
-
-// procUploadMaybe uploads a fixture that may be refused at upload: a
-// hostile file that does not even sniff as an image may get 415
-// unsupported_type (then ok is false); anything else must be accepted.
-func procUploadMaybe(e *engine, tok, rel string) (procItem, bool) {
-	e.t.Helper()
-	if strings.HasPrefix(rel, "images/hostile/exif_") {
-		status, b := procUpload(e, tok, rel)
-		if status == http.StatusUnsupportedMediaType {
-			if code := errorCode(e.t, b); code != "unsupported_type" {
-				e.t.Errorf("%s: refused with code %q, want unsupported_type", rel, code)
-			}
-			e.t.Logf("%s: refused at upload (415)", rel)
-			return procItem{}, false
-		}
-		var out struct {
-			Media procItem `json:"media"`
-		}
-		if status != http.StatusAccepted || json.Unmarshal(b, &out) != nil || out.Media.Status != "processing" {
-			e.t.Fatalf("upload %s: status %d, body %s; want 202 processing or 415", rel, status, b)
-		}
-		return out.Media, true
-	}
-	return procUploadOK(e, tok, rel), true
 }
 
 // procGet returns GET /v1/media/:id as the given user.
@@ -402,135 +376,16 @@ func procServerIDs(t *testing.T, in *asynq.Inspector) []string {
 // when it is not installed.
 func procExiftool(t *testing.T) string {
 	t.Helper()
-	p, err := exec.LookPath("exiftool")
-	if err != nil {
-		t.Fatalf("exiftool is required to check served files (apt-get install libimage-exiftool-perl): %v", err)
-	}
-	return p
-}
-
-// Tags that must never appear in a served file: where and when it was
-// taken, on what device, by whom.
-var (
-	procBadGroups = []string{"GPS", "IPTC", "MakerNotes", "Photoshop", "Trailer"}
-	procBadTags   = []string{"Comment", "SerialNumber", "Make", "Model", "Software", "DateTimeOriginal",
-		"Location", "GPSCoordinates", "GPSPosition", "Artist", "Creator", "OwnerName", "EmbeddedVideo", "EmbeddedImage"}
-)
-
-// procDirtyLines runs `exiftool -a -G0:1 -s -ee` (family 0 and 1 groups, so
-// both [MakerNotes:Nikon] and [XMP:XMP-exif] show) and `exiftool
-// -trailer:all -s` on file and returns every line that leaks metadata.
-func procDirtyLines(t *testing.T, file string) []string {
-	t.Helper()
-	tool := procExiftool(t)
-	out, err := exec.Command(tool, "-a", "-G0:1", "-s", "-ee", file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("exiftool %s: %v\n%s", file, err, out)
-	}
-	var bad []string
-	for _, line := range strings.Split(string(out), "\n") {
-		group, rest, ok := strings.Cut(strings.TrimPrefix(line, "["), "]")
-		if !ok {
-			continue
-		}
-		tag := strings.TrimSpace(strings.SplitN(rest, ":", 2)[0])
-		if procBadLine(group, tag) {
-			bad = append(bad, line)
-		}
-	}
-	trailer, err := exec.Command(tool, "-trailer:all", "-s", file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("exiftool -trailer:all %s: %v\n%s", file, err, trailer)
-	}
-	if s := strings.TrimSpace(string(trailer)); s != "" {
-		bad = append(bad, "trailer: "+s)
-	}
-	return bad
-}
-
-func procBadLine(group, tag string) bool {
-	for _, g := range strings.Split(group, ":") {
-		if slices.Contains(procBadGroups, g) || strings.HasPrefix(g, "XMP") {
-			return true
-		}
-	}
-	if strings.Contains(tag, "GPS") || strings.Contains(tag, "SerialNumber") || strings.Contains(tag, "Location") {
-		return true
-	}
-	return slices.Contains(procBadTags, tag)
+	return metacheck.Exiftool(t)
 }
 
 // procAssertClean fails when the served body (written to a file named
-// after what it is) leaks metadata or carries bytes after the image.
+// after what it is) carries anything the allow-list oracle does not accept
+// (internal/testenv/metacheck, the same check the process tests use) or
+// bytes after the end of the image.
 func procAssertClean(t *testing.T, name string, body []byte) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(file, body, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if bad := procDirtyLines(t, file); len(bad) > 0 {
-		t.Errorf("%s leaks metadata:\n%s", name, strings.Join(bad, "\n"))
-	}
-	if n, err := procTrailingBytes(body); err != nil {
-		t.Errorf("%s: %v", name, err)
-	} else if n > 0 {
-		t.Errorf("%s: %d bytes after the end of the image", name, n)
-	}
-}
-
-// procTrailingBytes returns how many bytes follow the end of a JPEG (its
-// EOI), PNG (IEND) or WebP (RIFF size); other formats are left to exiftool.
-func procTrailingBytes(b []byte) (int, error) {
-	switch {
-	case bytes.HasPrefix(b, []byte{0xFF, 0xD8}):
-		end, err := procJPEGEnd(b)
-		return len(b) - end, err
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		i := bytes.Index(b, []byte("IEND"))
-		if i < 0 {
-			return 0, errors.New("PNG without IEND")
-		}
-		return len(b) - (i + 8), nil // type + CRC
-	case len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP":
-		return len(b) - 8 - int(binary.LittleEndian.Uint32(b[4:8])), nil
-	}
-	return 0, nil
-}
-
-// procJPEGEnd walks the JPEG's segments and entropy-coded data to the
-// offset just past its EOI marker.
-func procJPEGEnd(b []byte) (int, error) {
-	i := 2
-	for i+2 <= len(b) {
-		if b[i] != 0xFF {
-			return 0, fmt.Errorf("JPEG: no marker at %d", i)
-		}
-		m := b[i+1]
-		switch {
-		case m == 0xD9:
-			return i + 2, nil
-		case m == 0xFF:
-			i++
-			continue
-		case m == 0x01 || (m >= 0xD0 && m <= 0xD7):
-			i += 2
-			continue
-		}
-		if i+4 > len(b) {
-			break
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		i += 2 + n
-		if m != 0xDA {
-			continue
-		}
-		// Entropy-coded data runs to the next marker that is neither a
-		// stuffed 0xFF00 nor a restart marker.
-		for i+1 < len(b) && (b[i] != 0xFF || b[i+1] == 0 || (b[i+1] >= 0xD0 && b[i+1] <= 0xD7)) {
-			i++
-		}
-	}
-	return 0, errors.New("JPEG: no EOI")
+	metacheck.AssertClean(t, map[string][]byte{name: body})
 }
 
 // procBuild compiles mediad into dir and returns the binary's path.

@@ -59,9 +59,9 @@ func TestShareBrowser(t *testing.T) {
 	albumID := album.Album.ID
 	var photos []string
 	for _, name := range []string{"DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"} {
-		photos = append(photos, sbUpload(e, owner, "photo", albumID, "/work/shared/testdata/images/gps/"+name))
+		photos = append(photos, sbUpload(e, owner, "photo", albumID, testenv.Testdata(t, "images/gps/"+name)))
 	}
-	video := sbUpload(e, owner, "video", albumID, "/work/shared/testdata/video/location_udta.mp4")
+	video := sbUpload(e, owner, "video", albumID, testenv.Testdata(t, "video/location_udta.mp4"))
 	for _, id := range append(append([]string{}, photos...), video) {
 		sbWaitReady(e, owner, id)
 	}

@@ -6,6 +6,7 @@ package testenv
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,15 +37,27 @@ func Getenv(name string) string {
 	return fileEnv[name]
 }
 
-func loadStateFiles() {
+// moduleRoot is the nearest folder above the working directory (a test's
+// package folder) that holds go.mod: the repository root.
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		return
+		return "", err
 	}
-	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
 		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("no go.mod above " + dir)
+		}
+	}
+}
+
+func loadStateFiles() {
+	dir, err := moduleRoot()
+	if err != nil {
+		return
 	}
 	state := filepath.Join(dir, ".devstack")
 	readEnvFile(filepath.Join(state, "secrets.env"), nil)
@@ -175,18 +188,19 @@ func SigningKey() string {
 	return or(Getenv("MEDIA_URL_SIGNING_KEY"), strings.Repeat("ab", 32))
 }
 
-// Testdata returns the path of a file under the shared test data folder.
+// Testdata returns the path of a file under the repository's testdata/
+// folder, failing the test when it is missing.
 func Testdata(tb testing.TB, rel string) string {
 	tb.Helper()
-	dir, _ := os.Getwd()
-	for ; dir != "/"; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "..", "shared", "testdata", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	root, err := moduleRoot()
+	if err != nil {
+		tb.Fatalf("test data: %v", err)
 	}
-	tb.Fatalf("shared test data %s not found beside the repository", rel)
-	return ""
+	p := filepath.Join(root, "testdata", rel)
+	if _, err := os.Stat(p); err != nil {
+		tb.Fatalf("test data %s missing from the repository: %v", rel, err)
+	}
+	return p
 }
 
 func or(a, b string) string {
