@@ -84,7 +84,7 @@ func (a *albEnv) albRestart(mode string) {
 	a.t.Helper()
 	a.stop()
 	http.DefaultClient.CloseIdleConnections()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := engineContext(a.api, a.metrics)
 	errc := make(chan error, 1)
 	logs := &logBuffer{}
 	env, t := a.env, a.t

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,16 +33,53 @@ type engine struct {
 	env  map[string]string
 	stop func()
 	errc chan error
+	// api and metrics are the sockets every run of this engine serves on.
+	api, metrics *net.TCPListener
 }
 
-func freeAddr(t *testing.T) string {
+// listenLocal binds 127.0.0.1:0 for an engine. The socket stays the
+// test's: engines get heldListener views of it, so the port can be neither
+// taken by another process before the engine listens nor lost between a
+// stop and a restart.
+func listenLocal(t *testing.T) *net.TCPListener {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// heldListener is one engine run's view of a test's socket: Close stops
+// Accept (a deadline in the past) without closing the socket, and the next
+// run's view clears the deadline, as a socket-activated restart would.
+type heldListener struct {
+	*net.TCPListener
+	closed atomic.Bool
+}
+
+func hold(ln *net.TCPListener) *heldListener {
+	ln.SetDeadline(time.Time{})
+	return &heldListener{TCPListener: ln}
+}
+
+func (h *heldListener) Accept() (net.Conn, error) {
+	c, err := h.TCPListener.Accept()
+	if err != nil && h.closed.Load() {
+		return nil, net.ErrClosed // servers stop on this, not on a timeout
+	}
+	return c, err
+}
+
+func (h *heldListener) Close() error {
+	h.closed.Store(true)
+	return h.TCPListener.SetDeadline(time.Unix(1, 0))
+}
+
+// engineContext returns a context handing e's sockets to a new run.
+func engineContext(api, met *net.TCPListener) (context.Context, context.CancelFunc) {
+	return context.WithCancel(withListeners(context.Background(), hold(api), hold(met)))
 }
 
 // startEngine runs `mediad <mode>` in-process; overrides replace settings.
@@ -50,9 +88,10 @@ func startEngine(t *testing.T, mode string, overrides map[string]string) *engine
 	pool, dbURL := dbtest.New(t)
 	bs := testenv.Blob(t)
 	testenv.FlushRedisDB(t, redisDB)
+	api, met := listenLocal(t), listenLocal(t)
 	env := map[string]string{
-		"MEDIA_HTTP_ADDR":       freeAddr(t),
-		"MEDIA_METRICS_ADDR":    freeAddr(t),
+		"MEDIA_HTTP_ADDR":       api.Addr().String(),
+		"MEDIA_METRICS_ADDR":    met.Addr().String(),
 		"MEDIA_DATABASE_URL":    dbURL,
 		"MEDIA_REDIS_ADDR":      testenv.RedisAddr(t),
 		"MEDIA_REDIS_DB":        fmt.Sprint(redisDB),
@@ -68,8 +107,9 @@ func startEngine(t *testing.T, mode string, overrides map[string]string) *engine
 		env[k] = v
 	}
 	env["MEDIA_PUBLIC_URL"] = "http://" + env["MEDIA_HTTP_ADDR"]
-	ctx, cancel := context.WithCancel(context.Background())
-	e := &engine{t: t, base: env["MEDIA_PUBLIC_URL"], pool: pool, blob: bs, env: env, errc: make(chan error, 1)}
+	ctx, cancel := engineContext(api, met)
+	e := &engine{t: t, base: env["MEDIA_PUBLIC_URL"], pool: pool, blob: bs, env: env, errc: make(chan error, 1),
+		api: api, metrics: met}
 	logs := &logBuffer{}
 	go func() {
 		e.errc <- run(ctx, []string{"mediad", mode}, func(k string) string { return env[k] }, io.Discard, logs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"sync"
@@ -20,6 +21,8 @@ type tcpProxy struct {
 	mu     sync.Mutex
 	down   bool
 	conns  map[net.Conn]bool
+	// watches fire when a request through the proxy carries their pattern.
+	watches map[string]chan struct{}
 }
 
 func newTCPProxy(t *testing.T, target string) *tcpProxy {
@@ -62,9 +65,40 @@ func (p *tcpProxy) pipe(c net.Conn) {
 	p.mu.Lock()
 	p.conns[up] = true
 	p.mu.Unlock()
-	go func() { io.Copy(up, c); up.Close() }()
+	go func() { io.Copy(&watchWriter{w: up, p: p}, c); up.Close() }()
 	io.Copy(c, up)
 	c.Close()
+}
+
+// seen returns a channel closed once a request through the proxy carries
+// pattern (in one read; request lines and headers arrive whole).
+func (p *tcpProxy) seen(pattern string) <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ch := make(chan struct{})
+	if p.watches == nil {
+		p.watches = map[string]chan struct{}{}
+	}
+	p.watches[pattern] = ch
+	return ch
+}
+
+// watchWriter forwards client bytes upstream and fires matching watches.
+type watchWriter struct {
+	w io.Writer
+	p *tcpProxy
+}
+
+func (ww *watchWriter) Write(b []byte) (int, error) {
+	ww.p.mu.Lock()
+	for pat, ch := range ww.p.watches {
+		if bytes.Contains(b, []byte(pat)) {
+			close(ch)
+			delete(ww.p.watches, pat)
+		}
+	}
+	ww.p.mu.Unlock()
+	return ww.w.Write(b)
 }
 
 func (p *tcpProxy) setDown(down bool) {

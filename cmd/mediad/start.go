@@ -52,17 +52,43 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 	return err
 }
 
-// serveAPI listens on the API and metrics addresses. Listening happens
-// here, before returning, so a taken port fails start-up at once.
-func serveAPI(ctx context.Context, g *errgroup.Group, cfg Config, app *fiber.App, m *metrics.Metrics, log *slog.Logger) error {
+// boundListeners are sockets a caller already listens on, handed to run
+// through its context instead of the configured addresses: tests bind
+// 127.0.0.1:0 themselves, so no other process can take the port between
+// choosing it and listening on it.
+type boundListeners struct{ api, metrics net.Listener }
+
+type listenersKey struct{}
+
+// withListeners returns ctx carrying api and metrics for serveAPI.
+func withListeners(ctx context.Context, api, metrics net.Listener) context.Context {
+	return context.WithValue(ctx, listenersKey{}, boundListeners{api: api, metrics: metrics})
+}
+
+// listen returns the API and metrics listeners: the ones in ctx, or new
+// ones on the configured addresses. Listening happens before start-up
+// goes on, so a taken port fails it at once.
+func listen(ctx context.Context, cfg Config) (net.Listener, net.Listener, error) {
+	if b, ok := ctx.Value(listenersKey{}).(boundListeners); ok {
+		return b.api, b.metrics, nil
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("MEDIA_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+		return nil, nil, fmt.Errorf("MEDIA_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	mln, err := net.Listen("tcp", cfg.MetricsAddr)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("MEDIA_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		return nil, nil, fmt.Errorf("MEDIA_METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	}
+	return ln, mln, nil
+}
+
+// serveAPI serves the API and metrics until ctx ends.
+func serveAPI(ctx context.Context, g *errgroup.Group, cfg Config, app *fiber.App, m *metrics.Metrics, log *slog.Logger) error {
+	ln, mln, err := listen(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	log.Info("http listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String())
 	g.Go(func() error { return app.Listener(ln) })
