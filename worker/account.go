@@ -9,8 +9,8 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
-	"github.com/wxalbum/mediad/internal/account"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/upload"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/wxalbum/mediad/internal/account"
+	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/upload"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/wxalbum/mediad/internal/account"
+	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/internal/reconcile"
 	"github.com/wxalbum/mediad/internal/retention"
 )

@@ -9,9 +9,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
-	"github.com/wxalbum/mediad/internal/account"
-	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/auth"
 	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"

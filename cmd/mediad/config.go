@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wxalbum/mediad/albums"
-	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/auth"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
 	"github.com/wxalbum/mediad/internal/retention"

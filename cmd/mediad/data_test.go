@@ -24,8 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
-	"github.com/wxalbum/mediad/internal/account"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/db/dbtest"
 	"github.com/wxalbum/mediad/internal/ids"

@@ -13,7 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wxalbum/mediad/albums"
-	"github.com/wxalbum/mediad/internal/auth"
+	"github.com/wxalbum/mediad/auth"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 )

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/wxalbum/mediad/internal/account"
+	"github.com/wxalbum/mediad/account"
 )
 
 // Config holds the retention periods. Zero values mean the defaults.
