@@ -11,15 +11,16 @@ import (
 	"github.com/wxalbum/mediad/upload"
 )
 
-// Role is a member's role in an album.
-type Role string
+// Role is a member's role in an album: the one role vocabulary, which
+// upload's item rules use too (upload/access.go).
+type Role = upload.Role
 
 // Roles, most powerful first.
 const (
-	Owner       Role = "owner"
-	Contributor Role = "contributor"
-	Viewer      Role = "viewer"
-	None        Role = "" // not a member
+	Owner       = upload.RoleOwner
+	Contributor = upload.RoleContributor
+	Viewer      = upload.RoleViewer
+	None        = upload.RoleNone // not a member
 )
 
 // ParseRole validates a client-supplied role.

@@ -1,19 +1,15 @@
 package albums
 
-import "github.com/wxalbum/mediad/upload"
-
-// The rules below are pure functions of roles and items, so they can be
-// table-tested without a database. Store queries apply the same rules in
-// SQL (see store.go); these are the statement of record.
+// The album rules below are pure functions of roles, so they can be
+// table-tested without a database; queries state them through
+// upload.RolesIn. The rules about items (who sees, adds or removes one) are
+// upload's (upload/access.go), used here as they are.
 
 // CanView reports whether a member with role may see the album at all.
 func CanView(r Role) bool { return r != None }
 
 // CanListMembers: the member list (nicknames, avatars, roles) is for members only.
 func CanListMembers(r Role) bool { return r != None }
-
-// CanUpload reports whether r may add items.
-func CanUpload(r Role) bool { return r == Owner || r == Contributor }
 
 // CanEdit reports whether r may rename, set the cover or the default visibility.
 func CanEdit(r Role) bool { return r == Owner }
@@ -45,29 +41,4 @@ func CanChangeRole(actor, target, to Role, self bool) bool {
 // existing member other than themselves.
 func CanTransfer(actor, target Role, self bool) bool {
 	return actor == Owner && !self && (target == Contributor || target == Viewer)
-}
-
-// CanSeeItem reports whether viewer, with role in the item's album, may
-// see item: only_me items only their uploader (not even the owner);
-// members and link items every current member.
-func CanSeeItem(viewerID string, r Role, item *upload.Media) bool {
-	if item.Status == upload.StatusDeleting {
-		return false
-	}
-	if item.OwnerID == viewerID {
-		return true
-	}
-	return r != None && item.Status == upload.StatusReady &&
-		(item.Visibility == upload.Members || item.Visibility == upload.Link)
-}
-
-// CanSetVisibility: only the uploader changes an item's visibility.
-func CanSetVisibility(viewerID string, item *upload.Media) bool {
-	return item.OwnerID == viewerID && item.Status != upload.StatusDeleting
-}
-
-// CanRemoveItem: the uploader, or the owner (moderation, even of items
-// the owner cannot see).
-func CanRemoveItem(viewerID string, r Role, item *upload.Media) bool {
-	return item.Status != upload.StatusDeleting && (item.OwnerID == viewerID || r == Owner)
 }

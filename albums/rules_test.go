@@ -19,7 +19,7 @@ func TestRoleActionMatrix(t *testing.T) {
 		None:        {false, false, false, false, false, false, false, false},
 	}
 	for _, r := range roles {
-		got := row{CanView(r), CanListMembers(r), CanUpload(r), CanEdit(r), CanInvite(r), CanShare(r), CanDissolve(r), CanLeave(r)}
+		got := row{CanView(r), CanListMembers(r), upload.CanContribute(r), CanEdit(r), CanInvite(r), CanShare(r), CanDissolve(r), CanLeave(r)}
 		if got != want[r] {
 			t.Errorf("role %q: got %+v, want %+v", r, got, want[r])
 		}
@@ -52,39 +52,5 @@ func TestMemberManagement(t *testing.T) {
 		if CanChangeRole(r, r, Owner, true) || CanChangeRole(r, Contributor, Owner, false) {
 			t.Errorf("role %q can make an owner", r)
 		}
-	}
-}
-
-// TestItemVisibilityMatrix covers role x visibility x (uploader or not) x status.
-func TestItemVisibilityMatrix(t *testing.T) {
-	vis := []upload.Visibility{upload.OnlyMe, upload.Members, upload.Link}
-	for _, r := range roles {
-		for _, v := range vis {
-			for _, mine := range []bool{true, false} {
-				for _, st := range []upload.Status{upload.StatusReady, upload.StatusProcessing, upload.StatusDeleting} {
-					owner := "someone"
-					if mine {
-						owner = "me"
-					}
-					item := &upload.Media{OwnerID: owner, Visibility: v, Status: st}
-					wantSee := st != upload.StatusDeleting && (mine || (r != None && st == upload.StatusReady && v != upload.OnlyMe))
-					if got := CanSeeItem("me", r, item); got != wantSee {
-						t.Errorf("CanSeeItem role=%q vis=%s mine=%v status=%s = %v", r, v, mine, st, got)
-					}
-					wantVis := mine && st != upload.StatusDeleting
-					if got := CanSetVisibility("me", item); got != wantVis {
-						t.Errorf("CanSetVisibility vis=%s mine=%v = %v", v, mine, got)
-					}
-					wantRemove := st != upload.StatusDeleting && (mine || r == Owner)
-					if got := CanRemoveItem("me", r, item); got != wantRemove {
-						t.Errorf("CanRemoveItem role=%q mine=%v status=%s = %v", r, mine, st, got)
-					}
-				}
-			}
-		}
-	}
-	// The owner does not see another member's only_me item.
-	if CanSeeItem("owner", Owner, &upload.Media{OwnerID: "m", Visibility: upload.OnlyMe, Status: upload.StatusReady}) {
-		t.Error("owner sees an only_me item")
 	}
 }

@@ -152,7 +152,8 @@ func (s *Service) SetCover(ctx context.Context, albumID, userID, mediaID string)
 
 // Items lists the items the caller may see (members), newest first.
 func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, limit int) ([]*upload.Media, string, error) {
-	if _, err := s.role(ctx, albumID, userID); err != nil {
+	r, err := s.role(ctx, albumID, userID)
+	if err != nil {
 		return nil, "", err
 	}
 	after, err := upload.ParseCursor(cursor)
@@ -160,7 +161,7 @@ func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, lim
 		return nil, "", err
 	}
 	limit = min(max(limit, 1), 100)
-	items, err := s.store.Items(ctx, albumID, userID, after, limit+1)
+	items, err := s.store.Items(ctx, albumID, userID, r, after, limit+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -168,25 +169,19 @@ func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, lim
 	return items, next, nil
 }
 
-// RemoveItem deletes an item from the album: its uploader, or the owner
-// (moderation). Other members get ErrForbidden for an item they can see
-// and ErrItemNotFound for one they cannot.
+// RemoveItem deletes an item of the album: its uploader, or the owner
+// (moderation); upload.CanDelete decides. Other members get ErrForbidden
+// for an item they can see and ErrItemNotFound for one they cannot, as
+// does anyone for an item of another album.
 func (s *Service) RemoveItem(ctx context.Context, albumID, userID, mediaID string) error {
-	r, err := s.role(ctx, albumID, userID)
-	if err != nil {
+	if _, err := s.role(ctx, albumID, userID); err != nil {
 		return err
 	}
-	item, err := s.store.Item(ctx, albumID, mediaID)
-	if err != nil {
-		return err
-	}
-	if !CanRemoveItem(userID, r, item) {
-		if CanSeeItem(userID, r, item) {
-			return ErrForbidden
-		}
+	err := s.uploads.DeleteInAlbum(ctx, albumID, mediaID, userID)
+	if errors.Is(err, upload.ErrNotFound) {
 		return ErrItemNotFound
 	}
-	return s.uploads.Delete(ctx, mediaID, userID)
+	return err
 }
 
 // Members lists the members (members only).
@@ -199,10 +194,11 @@ func (s *Service) Members(ctx context.Context, albumID, userID string) ([]Member
 
 // Ranking ranks members by items the caller can see (members only).
 func (s *Service) Ranking(ctx context.Context, albumID, userID string) ([]RankEntry, error) {
-	if _, err := s.require(ctx, albumID, userID, CanView); err != nil {
+	r, err := s.require(ctx, albumID, userID, CanView)
+	if err != nil {
 		return nil, err
 	}
-	return s.store.Ranking(ctx, albumID, userID)
+	return s.store.Ranking(ctx, albumID, userID, r)
 }
 
 // roles returns the caller's and the target's roles: a caller who is not a

@@ -19,13 +19,17 @@ type Store struct{ pool *pgxpool.Pool }
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// visibleItems is the SQL form of CanSeeItem for viewer $2 in album $1
-// (the caller has already been found to be a member).
-const visibleItems = `m.album_id = $1 AND m.status <> 'deleting' AND (m.owner_id = $2 OR
-	(m.status = 'ready' AND m.visibility IN ('members','link')))`
+// itemsVisible is upload.CanView in SQL for the items of an active album
+// (SQL expression album) seen by viewer whose role there is role: callers
+// have found the membership already.
+func itemsVisible(album, viewer, role string) string {
+	return `m.album_id = ` + album + ` AND ` + upload.VisibleSQL(viewer, role, "TRUE")
+}
 
-const albumCols = `a.id, a.owner_id, a.title, a.cover_media_id, a.default_visibility, a.status, a.created_at, am.role,
-	(SELECT count(*) FROM media m WHERE ` + visibleItems + `)`
+// albumCols selects an album joined with the caller's membership am, and
+// the number of items the caller may see (viewer $2).
+var albumCols = `a.id, a.owner_id, a.title, a.cover_media_id, a.default_visibility, a.status, a.created_at, am.role,
+	(SELECT count(*) FROM media m WHERE ` + itemsVisible("a.id", "$2", "am.role") + `)`
 
 func scanAlbum(row pgx.Row) (*Album, error) {
 	var a Album
@@ -62,11 +66,9 @@ func (s *Store) Find(ctx context.Context, albumID, userID string) (*Album, error
 
 // ListForUser returns the active albums userID belongs to, newest first.
 func (s *Store) ListForUser(ctx context.Context, userID string) ([]*Album, error) {
-	rows, err := s.pool.Query(ctx, `SELECT a.id, a.owner_id, a.title, a.cover_media_id, a.default_visibility, a.status,
-		a.created_at, am.role, (SELECT count(*) FROM media m WHERE m.album_id = a.id AND m.status <> 'deleting' AND
-		(m.owner_id = $1 OR (m.status = 'ready' AND m.visibility IN ('members','link'))))
+	rows, err := s.pool.Query(ctx, `SELECT `+albumCols+`
 		FROM album_members am JOIN albums a ON a.id = am.album_id
-		WHERE am.user_id = $1 AND a.status = 'active' ORDER BY a.created_at DESC, a.id DESC LIMIT 1000`, userID)
+		WHERE am.user_id = $1 AND a.status = 'active' ORDER BY a.created_at DESC, a.id DESC LIMIT 1000`, userID, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -75,13 +77,11 @@ func (s *Store) ListForUser(ctx context.Context, userID string) ([]*Album, error
 
 // Role returns userID's role in an active album (None if not a member).
 func (s *Store) Role(ctx context.Context, albumID, userID string) (Role, error) {
-	var r Role
-	err := s.pool.QueryRow(ctx, `SELECT am.role FROM album_members am JOIN albums a ON a.id = am.album_id
-		WHERE am.album_id = $1 AND am.user_id = $2 AND a.status = 'active'`, albumID, userID).Scan(&r)
-	if db.IsNoRows(err) {
-		return None, nil
+	var r *Role
+	if err := s.pool.QueryRow(ctx, `SELECT `+upload.MemberRoleSQL("$1", "$2"), albumID, userID).Scan(&r); err != nil || r == nil {
+		return None, err
 	}
-	return r, err
+	return *r, nil
 }
 
 // Update changes title and/or default visibility.
@@ -91,11 +91,16 @@ func (s *Store) Update(ctx context.Context, albumID string, title *string, vis *
 	return err
 }
 
+// coverUsable is the rule for a cover chosen among an album's items: one
+// that any member who did not upload it may see (upload.CanView for a
+// member: ready, and visible to members).
+var coverUsable = upload.VisibleSQL("NULL", "'member'", "TRUE")
+
 // SetCover makes mediaID the cover if it is a ready members- or
 // link-visible item of the album.
 func (s *Store) SetCover(ctx context.Context, albumID, mediaID string) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active' AND EXISTS (
-		SELECT 1 FROM media WHERE id = $2 AND album_id = $1 AND status = 'ready' AND visibility IN ('members','link'))`, albumID, mediaID)
+		SELECT 1 FROM media m WHERE m.id = $2 AND m.album_id = $1 AND `+coverUsable+`)`, albumID, mediaID)
 	if err == nil && tag.RowsAffected() == 0 {
 		return ErrCoverNotUsable
 	}
@@ -115,13 +120,6 @@ func (s *Store) Members(ctx context.Context, albumID string) ([]Member, error) {
 		err := r.Scan(&m.UserID, &m.Nickname, &m.AvatarMediaID, &m.Role, &m.JoinedAt)
 		return m, err
 	})
-}
-
-// MemberCount counts an album's members.
-func (s *Store) MemberCount(ctx context.Context, albumID string) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM album_members WHERE album_id = $1`, albumID).Scan(&n)
-	return n, err
 }
 
 // SetRole changes a non-owner member's role.
@@ -171,12 +169,12 @@ type RankEntry struct {
 }
 
 // Ranking ranks current members by how many items they uploaded that the
-// viewer can see.
-func (s *Store) Ranking(ctx context.Context, albumID, viewerID string) ([]RankEntry, error) {
+// viewer ($2, with role $3) can see.
+func (s *Store) Ranking(ctx context.Context, albumID, viewerID string, viewerRole Role) ([]RankEntry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT u.id, u.nickname, count(m.id) AS n
-		FROM album_members am JOIN users u ON u.id = am.user_id
-		LEFT JOIN media m ON m.owner_id = am.user_id AND `+visibleItems+`
-		WHERE am.album_id = $1 GROUP BY u.id, u.nickname ORDER BY n DESC, u.id LIMIT 500`, albumID, viewerID)
+		FROM album_members am JOIN albums a ON a.id = am.album_id JOIN users u ON u.id = am.user_id
+		LEFT JOIN media m ON m.owner_id = am.user_id AND `+itemsVisible("$1", "$2", "$3::text")+`
+		WHERE am.album_id = $1 GROUP BY u.id, u.nickname ORDER BY n DESC, u.id LIMIT 500`, albumID, viewerID, viewerRole)
 	if err != nil {
 		return nil, err
 	}

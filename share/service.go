@@ -51,10 +51,17 @@ type Limiter interface {
 	Exceeded(ctx context.Context, key string) (bool, error)
 }
 
+// Roles tells a user's role in an active album (albums.None when not a
+// member); the albums store implements it.
+type Roles interface {
+	Role(ctx context.Context, albumID, userID string) (albums.Role, error)
+}
+
 // Service creates, lists, revokes and resolves links.
 type Service struct {
 	cfg      Config
 	store    *Store
+	roles    Roles
 	uploads  *upload.Service
 	signer   *signer.Signer
 	badTries Limiter // wrong passwords per link and address
@@ -65,8 +72,8 @@ type Service struct {
 
 // NewService returns a Service. changes (may be nil) lets it cache link
 // pages while nothing they show has changed.
-func NewService(cfg Config, store *Store, uploads *upload.Service, sg *signer.Signer, badTries Limiter, changes Versioner) *Service {
-	s := &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
+func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, badTries Limiter, changes Versioner) *Service {
+	s := &Service{cfg: cfg.Defaults(), store: store, roles: roles, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
 	if changes != nil && s.cfg.ViewCacheBytes > 0 {
 		s.views = newViewCache(changes, s.cfg.ViewCacheTTL, s.cfg.ViewCacheBytes)
 	}
@@ -122,13 +129,13 @@ func (s *Service) checkTarget(ctx context.Context, userID string, in CreateInput
 		if !ids.Valid(*in.AlbumID) {
 			return albums.ErrNotFound
 		}
-		r, err := s.store.role(ctx, *in.AlbumID, userID)
+		r, err := s.roles.Role(ctx, *in.AlbumID, userID)
 		switch {
 		case err != nil:
 			return err
-		case r == "":
+		case r == albums.None:
 			return albums.ErrNotFound
-		case !albums.CanShare(albums.Role(r)):
+		case !albums.CanShare(r):
 			return albums.ErrForbidden
 		}
 		return nil
@@ -173,11 +180,11 @@ func (s *Service) Revoke(ctx context.Context, userID, id string) error {
 		if albumID == "" {
 			return ErrNotFound
 		}
-		r, err := s.store.role(ctx, albumID, userID)
+		r, err := s.roles.Role(ctx, albumID, userID)
 		if err != nil {
 			return err
 		}
-		if albums.Role(r) != albums.Owner {
+		if r != albums.Owner {
 			return ErrNotFound
 		}
 	}

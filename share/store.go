@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/upload"
@@ -18,25 +19,24 @@ type Store struct{ pool *pgxpool.Pool }
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 // liveSQL is whether link s's target may still be shown: the album is
-// active and the creator is still its owner or a contributor; or the item
-// is ready, visible by link, still the creator's, and (when in an album)
-// the creator is still a member of that active album.
-const liveSQL = `CASE WHEN s.album_id IS NOT NULL THEN EXISTS (
-	SELECT 1 FROM albums a JOIN album_members am ON am.album_id = a.id
-	WHERE a.id = s.album_id AND a.status = 'active' AND am.user_id = s.created_by AND am.role IN ('owner','contributor'))
+// active and the creator may still share it there (albums.CanShare); or
+// the item may be shown on a link (upload.CanShowOnLink), is still the
+// creator's, and (when in an album) the creator is still a member of that
+// active album.
+var liveSQL = `CASE WHEN s.album_id IS NOT NULL THEN
+	coalesce(` + upload.MemberRoleSQL("s.album_id", "s.created_by") + ` IN ` + upload.RolesIn(albums.CanShare) + `, false)
 ELSE EXISTS (
-	SELECT 1 FROM media m WHERE m.id = s.media_id AND m.owner_id = s.created_by AND m.status = 'ready' AND m.visibility = 'link'
-	AND (m.album_id IS NULL OR EXISTS (SELECT 1 FROM albums a JOIN album_members am ON am.album_id = a.id
-		WHERE a.id = m.album_id AND a.status = 'active' AND am.user_id = s.created_by)))
+	SELECT 1 FROM media m WHERE m.id = s.media_id AND m.owner_id = s.created_by AND ` + upload.LinkShowsSQL + `
+	AND (m.album_id IS NULL OR ` + upload.MemberRoleSQL("m.album_id", "s.created_by") + ` IS NOT NULL))
 END`
 
-const linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+var linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
 	s.created_at, coalesce((SELECT sum(opens) FROM share_opens o WHERE o.share_id = s.id), 0),
 	(SELECT to_char(max(day), 'YYYY-MM-DD') FROM share_opens o WHERE o.share_id = s.id),
 	` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
 
 // resolveCols is linkCols without the open statistics.
-const resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+var resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
 	s.created_at, 0, NULL::text, ` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
 
 func scanLink(row pgx.Row) (*Link, error) {
@@ -102,7 +102,7 @@ func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
 // ready and visibility link. The rule is in the WHERE clause.
 func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, limit int) ([]*upload.Media, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		WHERE m.album_id = $1 AND m.status = 'ready' AND m.visibility = 'link'
+		WHERE m.album_id = $1 AND `+upload.LinkShowsSQL+`
 		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3))
 		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, albumID, after.TimeOrNil(), after.ID, limit)
 	if err != nil {
@@ -114,7 +114,7 @@ func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, 
 // Item returns the item of an item link if it may be shown.
 func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error) {
 	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		WHERE m.id = $1 AND m.status = 'ready' AND m.visibility = 'link'`, mediaID))
+		WHERE m.id = $1 AND `+upload.LinkShowsSQL, mediaID))
 }
 
 // Shown returns mediaID if link l shows it: l's item, or an item of l's
@@ -122,7 +122,7 @@ func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error)
 // own state is the caller's to check.
 func (s *Store) Shown(ctx context.Context, l *Link, mediaID string) (*upload.Media, error) {
 	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		WHERE m.id = $1 AND m.status = 'ready' AND m.visibility = 'link'
+		WHERE m.id = $1 AND `+upload.LinkShowsSQL+`
 		AND (m.id = $2::text OR m.album_id = $3::text)`, mediaID, l.MediaID, l.AlbumID))
 }
 
@@ -131,7 +131,7 @@ func (s *Store) Shows(ctx context.Context, linkID, mediaID string) (bool, error)
 	var ok bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares s JOIN media m ON m.id = $2
 		WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND `+liveSQL+`
-		AND m.status = 'ready' AND m.visibility = 'link'
+		AND `+upload.LinkShowsSQL+`
 		AND (s.media_id = m.id OR (s.album_id IS NOT NULL AND m.album_id = s.album_id)))`, linkID, mediaID).Scan(&ok)
 	return ok, err
 }
@@ -147,15 +147,4 @@ func (s *Store) albumOf(ctx context.Context, l *Link) (string, error) {
 		return "", nil
 	}
 	return *a, err
-}
-
-// role returns a user's role in an active album ("" if none).
-func (s *Store) role(ctx context.Context, albumID, userID string) (string, error) {
-	var r string
-	err := s.pool.QueryRow(ctx, `SELECT am.role FROM album_members am JOIN albums a ON a.id = am.album_id
-		WHERE am.album_id = $1 AND am.user_id = $2 AND a.status = 'active'`, albumID, userID).Scan(&r)
-	if db.IsNoRows(err) {
-		return "", nil
-	}
-	return r, err
 }

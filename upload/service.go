@@ -172,10 +172,21 @@ func (s *Service) Get(ctx context.Context, id, viewerID string) (*Media, error) 
 }
 
 // Delete hides an item at once and queues removal of its objects.
-// Permissions: the uploader, or the owner of the item's album. Anyone else
-// gets ErrNotFound, and so does everyone for an item of a dissolving album
-// (the dissolution removes it).
+// Permissions: the uploader, or the owner of the item's album (CanDelete).
+// A member who can see the item but may not delete it gets ErrForbidden;
+// anyone else ErrNotFound, and so does everyone for an item of a
+// dissolving album (the dissolution removes it).
 func (s *Service) Delete(ctx context.Context, id, viewerID string) error {
+	return s.deleteItem(ctx, nil, id, viewerID)
+}
+
+// DeleteInAlbum is Delete for an item that must be in album albumID (an
+// item elsewhere is ErrNotFound).
+func (s *Service) DeleteInAlbum(ctx context.Context, albumID, id, viewerID string) error {
+	return s.deleteItem(ctx, &albumID, id, viewerID)
+}
+
+func (s *Service) deleteItem(ctx context.Context, albumID *string, id, viewerID string) error {
 	if !ids.Valid(id) {
 		return ErrNotFound
 	}
@@ -183,7 +194,10 @@ func (s *Service) Delete(ctx context.Context, id, viewerID string) error {
 	if err != nil {
 		return err
 	}
-	role := ""
+	if albumID != nil && (m.AlbumID == nil || *m.AlbumID != *albumID) {
+		return ErrNotFound
+	}
+	role := RoleNone
 	if m.AlbumID != nil && m.OwnerID != viewerID {
 		acc, err := s.store.AlbumAccess(ctx, *m.AlbumID, viewerID)
 		if err != nil && !errors.Is(err, ErrAlbumNotFound) {

@@ -37,24 +37,10 @@ func scanMedia(row pgx.Row) (*Media, error) {
 	return &m, err
 }
 
-// inLiveAlbum holds for an item outside any album or in an active one: from
-// the moment an album starts dissolving, its items are gone for everyone,
-// their uploader included.
-const inLiveAlbum = `(m.album_id IS NULL OR EXISTS (
-	SELECT 1 FROM albums la WHERE la.id = m.album_id AND la.status = 'active'))`
-
-// visibleTo is the SQL form of CanView for viewer $2: the uploader sees
-// their items in any state but deleting; a current member of an active
-// album sees its ready members- and link-visible items.
-const visibleTo = `m.status <> 'deleting' AND ` + inLiveAlbum + ` AND (m.owner_id = $2 OR (
-	m.status = 'ready' AND m.visibility IN ('members','link') AND m.album_id IS NOT NULL AND EXISTS (
-		SELECT 1 FROM album_members am JOIN albums a ON a.id = am.album_id
-		WHERE am.album_id = m.album_id AND am.user_id = $2 AND a.status = 'active')))`
-
 // FindVisible returns media id if viewer may see it; otherwise ErrNotFound
 // (never "forbidden": an invisible item does not exist for the caller).
 func (s *Store) FindVisible(ctx context.Context, id, viewerID string) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+visibleTo, id, viewerID))
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+VisibleToSQL("$2"), id, viewerID))
 }
 
 // Find returns media id in any state (for workers).
@@ -64,7 +50,7 @@ func (s *Store) Find(ctx context.Context, id string) (*Media, error) {
 
 // FindLive returns media id in any state unless its album is dissolving.
 func (s *Store) FindLive(ctx context.Context, id string) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+inLiveAlbum, id))
+	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+AlbumActiveSQL, id))
 }
 
 // FindDuplicate returns the live item with the same owner, album, kind and bytes.
@@ -91,7 +77,7 @@ var errDuplicate = errors.New("duplicate media")
 
 // AlbumAccess is the caller's standing in an album.
 type AlbumAccess struct {
-	Role              string // "" when not a member
+	Role              Role // RoleNone when not a member
 	DefaultVisibility Visibility
 }
 
@@ -99,11 +85,14 @@ type AlbumAccess struct {
 // not exist, is dissolving, or has no such member is ErrAlbumNotFound.
 func (s *Store) AlbumAccess(ctx context.Context, albumID, userID string) (AlbumAccess, error) {
 	var a AlbumAccess
-	err := s.pool.QueryRow(ctx, `SELECT am.role, a.default_visibility FROM albums a
-		JOIN album_members am ON am.album_id = a.id AND am.user_id = $2
-		WHERE a.id = $1 AND a.status = 'active'`, albumID, userID).Scan(&a.Role, &a.DefaultVisibility)
-	if db.IsNoRows(err) {
-		return a, ErrAlbumNotFound
+	var role *Role
+	err := s.pool.QueryRow(ctx, `SELECT `+MemberRoleSQL("$1", "$2")+`, a.default_visibility FROM albums a WHERE a.id = $1`,
+		albumID, userID).Scan(&role, &a.DefaultVisibility)
+	if db.IsNoRows(err) || (err == nil && role == nil) {
+		return AlbumAccess{}, ErrAlbumNotFound
+	}
+	if role != nil {
+		a.Role = *role
 	}
 	return a, err
 }
@@ -122,14 +111,14 @@ func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
 // anyone else's item, or one of a dissolving album, is ErrNotFound.
 func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibility) (*Media, error) {
 	return scanMedia(s.pool.QueryRow(ctx, `UPDATE media m SET visibility = $3, updated_at = now()
-		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' AND `+inLiveAlbum+` RETURNING `+mediaCols, id, ownerID, v))
+		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' AND `+AlbumActiveSQL+` RETURNING `+mediaCols, id, ownerID, v))
 }
 
 // ListOwned returns the items ownerID uploaded, in any album but a
 // dissolving one, newest first, after the keyset cursor (zero cursor: from
 // the top).
 func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, limit int) ([]*Media, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+inLiveAlbum+`
+	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+AlbumActiveSQL+`
 		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
 		ownerID, after.TimeOrNil(), after.ID, limit)
 	if err != nil {
@@ -171,7 +160,7 @@ func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool
 		var album *string
 		err := tx.QueryRow(ctx, `UPDATE media m SET status = 'ready', width = $2, height = $3, duration_ms = $4,
 			placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
-			WHERE m.id = $1 AND m.status = 'processing' AND `+inLiveAlbum+` RETURNING m.kind, m.owner_id, m.album_id`,
+			WHERE m.id = $1 AND m.status = 'processing' AND `+AlbumActiveSQL+` RETURNING m.kind, m.owner_id, m.album_id`,
 			id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType).Scan(&kind, &owner, &album)
 		if db.IsNoRows(err) {
 			return nil

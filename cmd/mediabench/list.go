@@ -112,7 +112,7 @@ func (l *lister) round(ctx context.Context, rng *rand.Rand, n int) (eng, ref []f
 		viewer := md5hex(fmt.Sprintf("list-user-%d", rng.IntN(listMembers)))
 		cur := l.cursors[rng.IntN(len(l.cursors))]
 		t0 := time.Now()
-		if _, err := l.store.Items(ctx, l.album, viewer, cur, listPage); err != nil {
+		if _, err := l.store.Items(ctx, l.album, viewer, albums.Contributor, cur, listPage); err != nil {
 			return nil, nil, err
 		}
 		eng = append(eng, ms(time.Since(t0)))
@@ -134,7 +134,7 @@ func (l *lister) round(ctx context.Context, rng *rand.Rand, n int) (eng, ref []f
 // of the engine's query, not of a copy that could drift.
 func (l *lister) explain(ctx context.Context, b *bench, tr *captureTracer) error {
 	tr.arm()
-	if _, err := l.store.Items(ctx, l.album, md5hex("list-user-3"), l.cursors[0], listPage); err != nil {
+	if _, err := l.store.Items(ctx, l.album, md5hex("list-user-3"), albums.Contributor, l.cursors[0], listPage); err != nil {
 		return err
 	}
 	sql, args := tr.captured()

@@ -72,7 +72,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
 	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
 	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
-	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.uploads, sg, badTries, &a.changes)
+	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, badTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
 	a.accts = account.NewStore(d.pool)
 	a.account = account.NewHandler(a.accts, a.tasks, d.blob, sg, auth.UserID, cfg.PublicURL, cfg.ExportTTL)
