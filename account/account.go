@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wxalbum/mediad/internal/apperr"
 	"github.com/wxalbum/mediad/internal/db"
@@ -51,15 +50,15 @@ type Receipt struct {
 }
 
 // Store keeps exports and receipts.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct{ q db.Conn }
 
-// NewStore returns a Store.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a Store running on q: the pool, or a transaction.
+func NewStore(q db.Conn) *Store { return &Store{q: q} }
 
 // CreateExport records a pending export.
 func (s *Store) CreateExport(ctx context.Context, userID string, ttl time.Duration) (*Export, error) {
 	e := &Export{ID: ids.New(), UserID: userID, Status: "pending"}
-	err := s.pool.QueryRow(ctx, `INSERT INTO exports (id, user_id, expires_at) VALUES ($1,$2,now()+$3::interval)
+	err := s.q.QueryRow(ctx, `INSERT INTO exports (id, user_id, expires_at) VALUES ($1,$2,now()+$3::interval)
 		RETURNING created_at, expires_at`, e.ID, userID, ttl.String()).Scan(&e.CreatedAt, &e.ExpiresAt)
 	return e, err
 }
@@ -67,7 +66,7 @@ func (s *Store) CreateExport(ctx context.Context, userID string, ttl time.Durati
 // FindExport returns one of the user's unexpired exports.
 func (s *Store) FindExport(ctx context.Context, id, userID string) (*Export, error) {
 	var e Export
-	err := s.pool.QueryRow(ctx, `SELECT id, user_id, status, size_bytes, created_at, finished_at, expires_at FROM exports
+	err := s.q.QueryRow(ctx, `SELECT id, user_id, status, size_bytes, created_at, finished_at, expires_at FROM exports
 		WHERE id = $1 AND ($2 = '' OR user_id = $2) AND expires_at > now()`, id, userID).
 		Scan(&e.ID, &e.UserID, &e.Status, &e.Size, &e.CreatedAt, &e.FinishedAt, &e.ExpiresAt)
 	if db.IsNoRows(err) {
@@ -82,7 +81,7 @@ func (s *Store) FinishExport(ctx context.Context, id string, size int64) error {
 	if size < 0 {
 		status = "failed"
 	}
-	_, err := s.pool.Exec(ctx, `UPDATE exports SET status = $2, size_bytes = NULLIF($3, -1), finished_at = now() WHERE id = $1`, id, status, size)
+	_, err := s.q.Exec(ctx, `UPDATE exports SET status = $2, size_bytes = NULLIF($3, -1), finished_at = now() WHERE id = $1`, id, status, size)
 	return err
 }
 
@@ -91,7 +90,7 @@ func (s *Store) FinishExport(ctx context.Context, id string, size int64) error {
 // up fresh) and opens a receipt, in one transaction.
 func (s *Store) BeginDeletion(ctx context.Context, userID string) (string, error) {
 	id := ids.New()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		stmts := []string{
 			`UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`,
 			`UPDATE shares SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL`,
@@ -113,7 +112,7 @@ func (s *Store) BeginDeletion(ctx context.Context, userID string) (string, error
 func (s *Store) FindReceipt(ctx context.Context, id string) (*Receipt, error) {
 	var r Receipt
 	var counts []byte
-	err := s.pool.QueryRow(ctx, `SELECT id, status, counts, created_at, finished_at FROM deletion_receipts WHERE id = $1`, id).
+	err := s.q.QueryRow(ctx, `SELECT id, status, counts, created_at, finished_at FROM deletion_receipts WHERE id = $1`, id).
 		Scan(&r.ID, &r.Status, &counts, &r.CreatedAt, &r.FinishedAt)
 	if db.IsNoRows(err) {
 		return nil, ErrReceiptNotFound

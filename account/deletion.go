@@ -19,7 +19,7 @@ type Deletion struct {
 // RunningDeletion returns the deletion a receipt belongs to while it runs.
 func (s *Store) RunningDeletion(ctx context.Context, receiptID string) (*Deletion, error) {
 	var d Deletion
-	err := s.pool.QueryRow(ctx, `SELECT id, user_id FROM deletion_receipts WHERE id = $1 AND status = 'running' AND user_id IS NOT NULL`,
+	err := s.q.QueryRow(ctx, `SELECT id, user_id FROM deletion_receipts WHERE id = $1 AND status = 'running' AND user_id IS NOT NULL`,
 		receiptID).Scan(&d.ReceiptID, &d.UserID)
 	if db.IsNoRows(err) {
 		return nil, ErrReceiptNotFound
@@ -29,7 +29,7 @@ func (s *Store) RunningDeletion(ctx context.Context, receiptID string) (*Deletio
 
 // RunningReceipts lists deletions not finished (for the sweep).
 func (s *Store) RunningReceipts(ctx context.Context) ([]string, error) {
-	return db.Strings(ctx, s.pool, `SELECT id FROM deletion_receipts WHERE status = 'running'`)
+	return db.Strings(ctx, s.q, `SELECT id FROM deletion_receipts WHERE status = 'running'`)
 }
 
 // addCounts adds to a receipt's counters inside the transaction that
@@ -53,7 +53,7 @@ func addCounts(ctx context.Context, q interface {
 
 // OwnedAlbums lists albums the user owns (active or already dissolving).
 func (s *Store) OwnedAlbums(ctx context.Context, userID string) ([]string, error) {
-	return db.Strings(ctx, s.pool, `SELECT id FROM albums WHERE owner_id = $1`, userID)
+	return db.Strings(ctx, s.q, `SELECT id FROM albums WHERE owner_id = $1`, userID)
 }
 
 // MediaRef is an item to delete.
@@ -62,7 +62,7 @@ type MediaRef struct{ ID, Kind, Status string }
 // UserMedia returns up to limit items the user uploaded, in any album, in
 // id order after the id after ("" from the start).
 func (s *Store) UserMedia(ctx context.Context, userID, after string, limit int) ([]MediaRef, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, status FROM media WHERE owner_id = $1 AND id > $2
+	rows, err := s.q.Query(ctx, `SELECT id, kind, status FROM media WHERE owner_id = $1 AND id > $2
 		ORDER BY id LIMIT $3`, userID, after, limit)
 	if err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func (s *Store) UserMedia(ctx context.Context, userID, after string, limit int) 
 // DeleteMediaRows removes rows whose objects (how many: objects) are
 // already gone, and counts them on the receipt in the same transaction.
 func (s *Store) DeleteMediaRows(ctx context.Context, receiptID, userID string, ids []string, objects int64) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM media WHERE owner_id = $1 AND id = ANY($2)`, userID, ids)
 		if err != nil {
 			return err
@@ -88,12 +88,12 @@ func (s *Store) DeleteMediaRows(ctx context.Context, receiptID, userID string, i
 
 // UserUploads lists the user's unfinished chunked uploads (key, upload id).
 func (s *Store) UserUploads(ctx context.Context, userID string) ([][2]string, error) {
-	return db.Pairs(ctx, s.pool, `SELECT object_key, s3_upload_id FROM uploads WHERE owner_id = $1`, userID)
+	return db.Pairs(ctx, s.q, `SELECT object_key, s3_upload_id FROM uploads WHERE owner_id = $1`, userID)
 }
 
 // UserExports lists the user's export ids.
 func (s *Store) UserExports(ctx context.Context, userID string) ([]string, error) {
-	return db.Strings(ctx, s.pool, `SELECT id FROM exports WHERE user_id = $1`, userID)
+	return db.Strings(ctx, s.q, `SELECT id FROM exports WHERE user_id = $1`, userID)
 }
 
 // dissolvedCounts counts the albums of the user whose dissolution ended
@@ -109,7 +109,7 @@ const dissolvedCounts = `SELECT count(*), coalesce(sum(items_deleted), 0), coale
 // user row as a tombstone. The counts per category, with the albums
 // dissolved, go on the receipt in the same transaction.
 func (s *Store) PurgeUserRows(ctx context.Context, receiptID, userID string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		var albums, items, objects int64
 		if err := tx.QueryRow(ctx, dissolvedCounts, userID, receiptID).Scan(&albums, &items, &objects); err != nil {
 			return err
@@ -142,6 +142,6 @@ func (s *Store) PurgeUserRows(ctx context.Context, receiptID, userID string) err
 
 // FinishReceipt closes a receipt and forgets whose it was.
 func (s *Store) FinishReceipt(ctx context.Context, receiptID string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE deletion_receipts SET status = 'done', user_id = NULL, finished_at = now() WHERE id = $1`, receiptID)
+	_, err := s.q.Exec(ctx, `UPDATE deletion_receipts SET status = 'done', user_id = NULL, finished_at = now() WHERE id = $1`, receiptID)
 	return err
 }

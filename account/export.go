@@ -26,7 +26,7 @@ func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byt
 	docs := map[string][]byte{}
 	for name, q := range queries {
 		var b []byte
-		if err := s.pool.QueryRow(ctx, q, userID).Scan(&b); err != nil {
+		if err := s.q.QueryRow(ctx, q, userID).Scan(&b); err != nil {
 			return nil, err
 		}
 		docs[name] = b
@@ -42,7 +42,7 @@ type ExportItem struct {
 // ExportItems lists the user's ready items (the stripped originals are
 // all the service keeps).
 func (s *Store) ExportItems(ctx context.Context, userID string) ([]ExportItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, kind, coalesce(served_type, content_type) FROM media
+	rows, err := s.q.Query(ctx, `SELECT id, kind, coalesce(served_type, content_type) FROM media
 		WHERE owner_id = $1 AND status = 'ready' ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ type Dissolution struct {
 // on, every member request, signed URL, invite and link of the album
 // fails, because all of them require an active album.
 func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitle string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		var title string
 		err := tx.QueryRow(ctx, `SELECT title FROM albums WHERE id = $1 AND owner_id = $2 AND status = 'active' FOR UPDATE`,
 			albumID, ownerID).Scan(&title)
@@ -48,7 +48,7 @@ func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitl
 // ForceDissolve turns an album dissolving without the owner's
 // confirmation, for account deletion of its owner. It is idempotent.
 func (s *Store) ForceDissolve(ctx context.Context, albumID string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM albums WHERE id = $1 FOR UPDATE`, albumID).Scan(&status)
 		if db.IsNoRows(err) || status == string(Dissolving) {
@@ -94,7 +94,7 @@ func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) error {
 // DissolvingItems returns up to limit items still left in a dissolving
 // album, in id order after the id after ("" from the start).
 func (s *Store) DissolvingItems(ctx context.Context, albumID, after string, limit int) ([]*upload.Media, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+	rows, err := s.q.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
 		JOIN albums a ON a.id = m.album_id AND a.status = 'dissolving'
 		WHERE m.album_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3`, albumID, after, limit)
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Store) DissolvingItems(ctx context.Context, albumID, after string, limi
 // DeleteItemRows removes a batch of items whose objects are gone and
 // counts the progress, in one transaction.
 func (s *Store) DeleteItemRows(ctx context.Context, albumID string, mediaIDs []string, objects int) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE albums SET cover_media_id = NULL WHERE id = $1`, albumID); err != nil {
 			return err
 		}
@@ -123,13 +123,13 @@ func (s *Store) DeleteItemRows(ctx context.Context, albumID string, mediaIDs []s
 
 // PendingUploads returns the chunked uploads still aimed at the album.
 func (s *Store) PendingUploads(ctx context.Context, albumID string) ([][2]string, error) {
-	return db.Pairs(ctx, s.pool, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
+	return db.Pairs(ctx, s.q, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
 }
 
 // FinishDissolve deletes the album row (members and invites go with it)
 // and stamps the receipt.
 func (s *Store) FinishDissolve(ctx context.Context, albumID string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		// Members and invitations go by cascade with the album row: count them first.
 		var cascaded, uploads int64
 		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM album_members WHERE album_id = $1) +
@@ -154,7 +154,7 @@ func (s *Store) FinishDissolve(ctx context.Context, albumID string) error {
 // FindDissolution returns the dissolution of an album the caller owned.
 func (s *Store) FindDissolution(ctx context.Context, albumID, ownerID string) (*Dissolution, error) {
 	var d Dissolution
-	err := s.pool.QueryRow(ctx, `SELECT album_id, items_total, items_deleted, objects_deleted, rows_deleted, started_at, finished_at
+	err := s.q.QueryRow(ctx, `SELECT album_id, items_total, items_deleted, objects_deleted, rows_deleted, started_at, finished_at
 		FROM album_dissolutions WHERE album_id = $1 AND owner_id = $2`, albumID, ownerID).
 		Scan(&d.AlbumID, &d.ItemsTotal, &d.ItemsDeleted, &d.ObjectsDeleted, &d.RowsDeleted, &d.StartedAt, &d.FinishedAt)
 	if db.IsNoRows(err) {
@@ -165,5 +165,5 @@ func (s *Store) FindDissolution(ctx context.Context, albumID, ownerID string) (*
 
 // Dissolving returns albums whose dissolution has not finished (for the sweep).
 func (s *Store) Dissolving(ctx context.Context) ([]string, error) {
-	return db.Strings(ctx, s.pool, `SELECT id FROM albums WHERE status = 'dissolving'`)
+	return db.Strings(ctx, s.q, `SELECT id FROM albums WHERE status = 'dissolving'`)
 }

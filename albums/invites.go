@@ -35,7 +35,7 @@ type InvitePreview struct {
 func (s *Store) CreateInvite(ctx context.Context, albumID, by string, r Role, ttl time.Duration, maxUses int) (*Invite, error) {
 	inv := &Invite{ID: ids.New(), AlbumID: albumID, Role: r, MaxUses: maxUses, Token: ids.Token(),
 		ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}
-	_, err := s.pool.Exec(ctx, `INSERT INTO invites (id, album_id, token_hash, role, created_by, max_uses, expires_at)
+	_, err := s.q.Exec(ctx, `INSERT INTO invites (id, album_id, token_hash, role, created_by, max_uses, expires_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7)`, inv.ID, albumID, ids.Hash(inv.Token), r, by, maxUses, inv.ExpiresAt)
 	return inv, err
 }
@@ -58,7 +58,7 @@ func (s *Store) inviteByToken(ctx context.Context, q pgx.Tx, token string, lock 
 	if q != nil {
 		row = q.QueryRow(ctx, sql, ids.Hash(token))
 	} else {
-		row = s.pool.QueryRow(ctx, sql, ids.Hash(token))
+		row = s.q.QueryRow(ctx, sql, ids.Hash(token))
 	}
 	err := row.Scan(&st.ID, &st.AlbumID, &st.Role, &st.MaxUses, &st.Uses, &st.ExpiresAt, &st.Usable)
 	if db.IsNoRows(err) {
@@ -77,7 +77,7 @@ func (s *Store) PreviewInvite(ctx context.Context, token string) (*InvitePreview
 		return nil, ErrInviteGone
 	}
 	var p InvitePreview
-	err = s.pool.QueryRow(ctx, `SELECT a.title, a.cover_media_id, u.nickname FROM invites i
+	err = s.q.QueryRow(ctx, `SELECT a.title, a.cover_media_id, u.nickname FROM invites i
 		JOIN albums a ON a.id = i.album_id JOIN users u ON u.id = i.created_by WHERE i.id = $1`, st.ID).
 		Scan(&p.AlbumTitle, &p.CoverMediaID, &p.InviterNickname)
 	p.Role = st.Role
@@ -88,7 +88,7 @@ func (s *Store) PreviewInvite(ctx context.Context, token string) (*InvitePreview
 // one transaction so max_uses holds under concurrent accepts.
 func (s *Store) AcceptInvite(ctx context.Context, token, userID string, maxMembers int) (string, error) {
 	var albumID string
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		st, err := s.inviteByToken(ctx, tx, token, true)
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *Store) AcceptInvite(ctx context.Context, token, userID string, maxMembe
 
 // RevokeInvite ends an invitation of the album at once.
 func (s *Store) RevokeInvite(ctx context.Context, albumID, inviteID string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE invites SET revoked_at = now() WHERE id = $1 AND album_id = $2 AND revoked_at IS NULL`, inviteID, albumID)
+	tag, err := s.q.Exec(ctx, `UPDATE invites SET revoked_at = now() WHERE id = $1 AND album_id = $2 AND revoked_at IS NULL`, inviteID, albumID)
 	if err == nil && tag.RowsAffected() == 0 {
 		return ErrInviteNotFound
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
@@ -14,10 +13,10 @@ import (
 // Store keeps albums, members and invitations in PostgreSQL. Every read
 // is filtered by the caller's membership in SQL: an album the caller is not
 // a member of is not found.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct{ q db.Conn }
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a Store running on q: the pool, or a transaction.
+func NewStore(q db.Conn) *Store { return &Store{q: q} }
 
 // itemsVisible is upload.CanView in SQL for the items of an active album
 // (SQL expression album) seen by viewer whose role there is role: callers
@@ -43,7 +42,7 @@ func scanAlbum(row pgx.Row) (*Album, error) {
 // Create makes an album owned by ownerID, with its owner as first member.
 func (s *Store) Create(ctx context.Context, ownerID, title string, vis upload.Visibility) (*Album, error) {
 	id := ids.New()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO albums (id, owner_id, title, default_visibility) VALUES ($1,$2,$3,$4)`,
 			id, ownerID, title, vis); err != nil {
 			return err
@@ -59,14 +58,14 @@ func (s *Store) Create(ctx context.Context, ownerID, title string, vis upload.Vi
 
 // Find returns an active album the user is a member of, else ErrNotFound.
 func (s *Store) Find(ctx context.Context, albumID, userID string) (*Album, error) {
-	return scanAlbum(s.pool.QueryRow(ctx, `SELECT `+albumCols+` FROM albums a
+	return scanAlbum(s.q.QueryRow(ctx, `SELECT `+albumCols+` FROM albums a
 		JOIN album_members am ON am.album_id = a.id AND am.user_id = $2
 		WHERE a.id = $1 AND a.status = 'active'`, albumID, userID))
 }
 
 // ListForUser returns the active albums userID belongs to, newest first.
 func (s *Store) ListForUser(ctx context.Context, userID string) ([]*Album, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+albumCols+`
+	rows, err := s.q.Query(ctx, `SELECT `+albumCols+`
 		FROM album_members am JOIN albums a ON a.id = am.album_id
 		WHERE am.user_id = $1 AND a.status = 'active' ORDER BY a.created_at DESC, a.id DESC LIMIT 1000`, userID, userID)
 	if err != nil {
@@ -78,7 +77,7 @@ func (s *Store) ListForUser(ctx context.Context, userID string) ([]*Album, error
 // Role returns userID's role in an active album (None if not a member).
 func (s *Store) Role(ctx context.Context, albumID, userID string) (Role, error) {
 	var r *Role
-	if err := s.pool.QueryRow(ctx, `SELECT `+upload.MemberRoleSQL("$1", "$2"), albumID, userID).Scan(&r); err != nil || r == nil {
+	if err := s.q.QueryRow(ctx, `SELECT `+upload.MemberRoleSQL("$1", "$2"), albumID, userID).Scan(&r); err != nil || r == nil {
 		return None, err
 	}
 	return *r, nil
@@ -86,7 +85,7 @@ func (s *Store) Role(ctx context.Context, albumID, userID string) (Role, error) 
 
 // Update changes title and/or default visibility.
 func (s *Store) Update(ctx context.Context, albumID string, title *string, vis *upload.Visibility) error {
-	_, err := s.pool.Exec(ctx, `UPDATE albums SET title = coalesce($2, title),
+	_, err := s.q.Exec(ctx, `UPDATE albums SET title = coalesce($2, title),
 		default_visibility = coalesce($3, default_visibility) WHERE id = $1 AND status = 'active'`, albumID, title, vis)
 	return err
 }
@@ -99,7 +98,7 @@ var coverUsable = upload.VisibleSQL("NULL", "'member'", "TRUE")
 // SetCover makes mediaID the cover if it is a ready members- or
 // link-visible item of the album.
 func (s *Store) SetCover(ctx context.Context, albumID, mediaID string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active' AND EXISTS (
+	tag, err := s.q.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active' AND EXISTS (
 		SELECT 1 FROM media m WHERE m.id = $2 AND m.album_id = $1 AND `+coverUsable+`)`, albumID, mediaID)
 	if err == nil && tag.RowsAffected() == 0 {
 		return ErrCoverNotUsable
@@ -109,7 +108,7 @@ func (s *Store) SetCover(ctx context.Context, albumID, mediaID string) error {
 
 // Members lists an album's members, owner first.
 func (s *Store) Members(ctx context.Context, albumID string) ([]Member, error) {
-	rows, err := s.pool.Query(ctx, `SELECT u.id, u.nickname, u.avatar_media_id, am.role, am.joined_at
+	rows, err := s.q.Query(ctx, `SELECT u.id, u.nickname, u.avatar_media_id, am.role, am.joined_at
 		FROM album_members am JOIN users u ON u.id = am.user_id WHERE am.album_id = $1
 		ORDER BY am.role = 'owner' DESC, am.joined_at, u.id`, albumID)
 	if err != nil {
@@ -124,20 +123,20 @@ func (s *Store) Members(ctx context.Context, albumID string) ([]Member, error) {
 
 // SetRole changes a non-owner member's role.
 func (s *Store) SetRole(ctx context.Context, albumID, userID string, r Role) error {
-	_, err := s.pool.Exec(ctx, `UPDATE album_members SET role = $3 WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID, r)
+	_, err := s.q.Exec(ctx, `UPDATE album_members SET role = $3 WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID, r)
 	return err
 }
 
 // RemoveMember deletes a membership; access ends with the row.
 func (s *Store) RemoveMember(ctx context.Context, albumID, userID string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM album_members WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID)
+	_, err := s.q.Exec(ctx, `DELETE FROM album_members WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID)
 	return err
 }
 
 // Transfer makes newOwner the owner and the old owner a contributor, in
 // one transaction.
 func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE albums SET owner_id = $3 WHERE id = $1 AND owner_id = $2 AND status = 'active'`, albumID, oldOwner, newOwner)
 		if err != nil {
 			return err
@@ -158,7 +157,7 @@ func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string
 
 // ItemsOf returns the ids of items userID uploaded into the album.
 func (s *Store) ItemsOf(ctx context.Context, albumID, userID string) ([]string, error) {
-	return db.Strings(ctx, s.pool, `SELECT id FROM media WHERE album_id = $1 AND owner_id = $2 AND status <> 'deleting'`, albumID, userID)
+	return db.Strings(ctx, s.q, `SELECT id FROM media WHERE album_id = $1 AND owner_id = $2 AND status <> 'deleting'`, albumID, userID)
 }
 
 // RankEntry is one member in the activity ranking.
@@ -171,7 +170,7 @@ type RankEntry struct {
 // Ranking ranks current members by how many items they uploaded that the
 // viewer ($2, with role $3) can see.
 func (s *Store) Ranking(ctx context.Context, albumID, viewerID string, viewerRole Role) ([]RankEntry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT u.id, u.nickname, count(m.id) AS n
+	rows, err := s.q.Query(ctx, `SELECT u.id, u.nickname, count(m.id) AS n
 		FROM album_members am JOIN albums a ON a.id = am.album_id JOIN users u ON u.id = am.user_id
 		LEFT JOIN media m ON m.owner_id = am.user_id AND `+itemsVisible("$1", "$2", "$3::text")+`
 		WHERE am.album_id = $1 GROUP BY u.id, u.nickname ORDER BY n DESC, u.id LIMIT 500`, albumID, viewerID, viewerRole)

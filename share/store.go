@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/db"
@@ -13,10 +12,10 @@ import (
 )
 
 // Store keeps share links in PostgreSQL.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct{ q db.Conn }
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a Store running on q: the pool, or a transaction.
+func NewStore(q db.Conn) *Store { return &Store{q: q} }
 
 // liveSQL is whether link s's target may still be shown: the album is
 // active and the creator may still share it there (albums.CanShare); or
@@ -54,7 +53,7 @@ func scanLink(row pgx.Row) (*Link, error) {
 func (s *Store) Create(ctx context.Context, l *Link, pwHash []byte) (string, error) {
 	tok := ids.Token()
 	l.ID = ids.New()
-	err := s.pool.QueryRow(ctx, `INSERT INTO shares (id, token_hash, album_id, media_id, created_by, password_hash,
+	err := s.q.QueryRow(ctx, `INSERT INTO shares (id, token_hash, album_id, media_id, created_by, password_hash,
 		allow_download, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING created_at`,
 		l.ID, ids.Hash(tok), l.AlbumID, l.MediaID, l.CreatedBy, pwHash, l.AllowDownload, l.ExpiresAt).Scan(&l.CreatedAt)
 	l.HasPassword = pwHash != nil
@@ -64,17 +63,17 @@ func (s *Store) Create(ctx context.Context, l *Link, pwHash []byte) (string, err
 // ByToken finds a link by its token (unknown: ErrNotFound). Recipients'
 // hot path: it skips the open statistics only the creator sees.
 func (s *Store) ByToken(ctx context.Context, token string) (*Link, error) {
-	return scanLink(s.pool.QueryRow(ctx, `SELECT `+resolveCols+` FROM shares s WHERE s.token_hash = $1`, ids.Hash(token)))
+	return scanLink(s.q.QueryRow(ctx, `SELECT `+resolveCols+` FROM shares s WHERE s.token_hash = $1`, ids.Hash(token)))
 }
 
 // ByID finds a link by id.
 func (s *Store) ByID(ctx context.Context, id string) (*Link, error) {
-	return scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.id = $1`, id))
+	return scanLink(s.q.QueryRow(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.id = $1`, id))
 }
 
 // ListByCreator returns the links a user made, newest first.
 func (s *Store) ListByCreator(ctx context.Context, userID string) ([]*Link, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.created_by = $1
+	rows, err := s.q.Query(ctx, `SELECT `+linkCols+` FROM shares s WHERE s.created_by = $1
 		ORDER BY s.created_at DESC LIMIT 500`, userID)
 	if err != nil {
 		return nil, err
@@ -84,7 +83,7 @@ func (s *Store) ListByCreator(ctx context.Context, userID string) ([]*Link, erro
 
 // Revoke ends a link at once.
 func (s *Store) Revoke(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE shares SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
+	_, err := s.q.Exec(ctx, `UPDATE shares SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
 	return err
 }
 
@@ -92,7 +91,7 @@ func (s *Store) Revoke(ctx context.Context, id string) error {
 func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
 	// A link deleted since it was opened (account deletion, retention)
 	// simply loses its pending count.
-	_, err := s.pool.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens)
+	_, err := s.q.Exec(ctx, `INSERT INTO share_opens (share_id, day, opens)
 		SELECT $1, $2::date, $3 WHERE EXISTS (SELECT 1 FROM shares WHERE id = $1)
 		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + $3`, id, day, n)
 	return err
@@ -101,7 +100,7 @@ func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
 // Items returns one page of the album's items a link may show right now:
 // ready and visibility link. The rule is in the WHERE clause.
 func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, limit int) ([]*upload.Media, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+	rows, err := s.q.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
 		WHERE m.album_id = $1 AND `+upload.LinkShowsSQL+`
 		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3))
 		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, albumID, after.TimeOrNil(), after.ID, limit)
@@ -113,7 +112,7 @@ func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, 
 
 // Item returns the item of an item link if it may be shown.
 func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error) {
-	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+	return upload.ScanMedia(s.q.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
 		WHERE m.id = $1 AND `+upload.LinkShowsSQL, mediaID))
 }
 
@@ -121,7 +120,7 @@ func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error)
 // album, ready and visible by link (else upload.ErrNotFound). The link's
 // own state is the caller's to check.
 func (s *Store) Shown(ctx context.Context, l *Link, mediaID string) (*upload.Media, error) {
-	return upload.ScanMedia(s.pool.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
+	return upload.ScanMedia(s.q.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
 		WHERE m.id = $1 AND `+upload.LinkShowsSQL+`
 		AND (m.id = $2::text OR m.album_id = $3::text)`, mediaID, l.MediaID, l.AlbumID))
 }
@@ -129,7 +128,7 @@ func (s *Store) Shown(ctx context.Context, l *Link, mediaID string) (*upload.Med
 // Shows reports whether a usable link may show mediaID right now.
 func (s *Store) Shows(ctx context.Context, linkID, mediaID string) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares s JOIN media m ON m.id = $2
+	err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM shares s JOIN media m ON m.id = $2
 		WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > now() AND `+liveSQL+`
 		AND `+upload.LinkShowsSQL+`
 		AND (s.media_id = m.id OR (s.album_id IS NOT NULL AND m.album_id = s.album_id)))`, linkID, mediaID).Scan(&ok)
@@ -142,7 +141,7 @@ func (s *Store) albumOf(ctx context.Context, l *Link) (string, error) {
 		return *l.AlbumID, nil
 	}
 	var a *string
-	err := s.pool.QueryRow(ctx, `SELECT album_id FROM media WHERE id = $1`, *l.MediaID).Scan(&a)
+	err := s.q.QueryRow(ctx, `SELECT album_id FROM media WHERE id = $1`, *l.MediaID).Scan(&a)
 	if db.IsNoRows(err) || a == nil {
 		return "", nil
 	}

@@ -57,7 +57,7 @@ func scanChunked(row pgx.Row) (*Chunked, error) {
 
 // InsertChunked records a started upload.
 func (s *Store) InsertChunked(ctx context.Context, c *Chunked) error {
-	return s.pool.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
+	return s.q.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
 		s3_upload_id, object_key, part_size, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12)
 		RETURNING created_at`, c.ID, c.OwnerID, c.MediaID, c.Kind, c.Size, c.SHA256, c.AlbumID, c.Visibility,
 		c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt).Scan(&c.CreatedAt)
@@ -66,27 +66,27 @@ func (s *Store) InsertChunked(ctx context.Context, c *Chunked) error {
 // FindChunked returns the owner's live upload id; anyone else's, or an
 // expired one, is ErrUploadNotFound.
 func (s *Store) FindChunked(ctx context.Context, id, ownerID string) (*Chunked, error) {
-	return scanChunked(s.pool.QueryRow(ctx, `SELECT `+chunkedCols+` FROM uploads
+	return scanChunked(s.q.QueryRow(ctx, `SELECT `+chunkedCols+` FROM uploads
 		WHERE id = $1 AND owner_id = $2 AND expires_at > now()`, id, ownerID))
 }
 
 // AdvanceHash records the running hash after part n when part n-1 was the
 // last one hashed; a concurrent or out-of-order part leaves it alone.
 func (s *Store) AdvanceHash(ctx context.Context, id string, n int, state []byte, etag, format string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE uploads SET hashed_parts = $2, hash_state = $3, hash_etags = hash_etags || $4::text,
+	_, err := s.q.Exec(ctx, `UPDATE uploads SET hashed_parts = $2, hash_state = $3, hash_etags = hash_etags || $4::text,
 		format = coalesce(NULLIF($5, ''), format) WHERE id = $1 AND hashed_parts = $2 - 1`, id, n, state, etag, format)
 	return err
 }
 
 // DeleteChunked removes an upload's row.
 func (s *Store) DeleteChunked(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
+	_, err := s.q.Exec(ctx, `DELETE FROM uploads WHERE id = $1`, id)
 	return err
 }
 
 // ExpiredChunked returns uploads past their expiry.
 func (s *Store) ExpiredChunked(ctx context.Context, now time.Time, limit int) ([]*Chunked, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+chunkedCols+` FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2`, now, limit)
+	rows, err := s.q.Query(ctx, `SELECT `+chunkedCols+` FROM uploads WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2`, now, limit)
 	if err != nil {
 		return nil, err
 	}

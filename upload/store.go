@@ -7,16 +7,15 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wxalbum/mediad/internal/db"
 )
 
 // Store keeps media rows in PostgreSQL.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct{ q db.Conn }
 
-// NewStore returns a Store on pool.
-func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+// NewStore returns a Store running on q: the pool, or a transaction.
+func NewStore(q db.Conn) *Store { return &Store{q: q} }
 
 // MediaColumns selects a media row aliased m, in the order ScanMedia reads.
 const MediaColumns = mediaCols
@@ -40,22 +39,22 @@ func scanMedia(row pgx.Row) (*Media, error) {
 // FindVisible returns media id if viewer may see it; otherwise ErrNotFound
 // (never "forbidden": an invisible item does not exist for the caller).
 func (s *Store) FindVisible(ctx context.Context, id, viewerID string) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+VisibleToSQL("$2"), id, viewerID))
+	return scanMedia(s.q.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+VisibleToSQL("$2"), id, viewerID))
 }
 
 // Find returns media id in any state (for workers).
 func (s *Store) Find(ctx context.Context, id string) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1`, id))
+	return scanMedia(s.q.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1`, id))
 }
 
 // FindLive returns media id in any state unless its album is dissolving.
 func (s *Store) FindLive(ctx context.Context, id string) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+AlbumActiveSQL, id))
+	return scanMedia(s.q.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.id = $1 AND `+AlbumActiveSQL, id))
 }
 
 // FindDuplicate returns the live item with the same owner, album, kind and bytes.
 func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *string, kind Kind, sum []byte) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m
+	return scanMedia(s.q.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m
 		WHERE m.owner_id = $1 AND coalesce(m.album_id,'') = coalesce($2,'') AND m.kind = $3 AND m.sha256 = $4
 		AND m.status IN ('processing','ready')`, ownerID, albumID, kind, sum))
 }
@@ -63,7 +62,7 @@ func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *stri
 // Insert records a new item in state processing. A concurrent identical
 // upload loses on the dedupe index and gets ErrDuplicate.
 func (s *Store) Insert(ctx context.Context, m *Media) error {
-	err := s.pool.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
+	err := s.q.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
 		VALUES ($1,$2,$3,'processing',$4,$5,$6,$7,$8) RETURNING created_at, updated_at`,
 		m.ID, m.OwnerID, m.Kind, m.ContentType, m.Size, m.SHA256, m.AlbumID, m.Visibility).Scan(&m.CreatedAt, &m.UpdatedAt)
 	if db.IsUniqueViolation(err) {
@@ -86,7 +85,7 @@ type AlbumAccess struct {
 func (s *Store) AlbumAccess(ctx context.Context, albumID, userID string) (AlbumAccess, error) {
 	var a AlbumAccess
 	var role *Role
-	err := s.pool.QueryRow(ctx, `SELECT `+MemberRoleSQL("$1", "$2")+`, a.default_visibility FROM albums a WHERE a.id = $1`,
+	err := s.q.QueryRow(ctx, `SELECT `+MemberRoleSQL("$1", "$2")+`, a.default_visibility FROM albums a WHERE a.id = $1`,
 		albumID, userID).Scan(&role, &a.DefaultVisibility)
 	if db.IsNoRows(err) || (err == nil && role == nil) {
 		return AlbumAccess{}, ErrAlbumNotFound
@@ -101,7 +100,7 @@ func (s *Store) AlbumAccess(ctx context.Context, albumID, userID string) (AlbumA
 // chunked uploads in flight.
 func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT
+	err := s.q.QueryRow(ctx, `SELECT
 		coalesce((SELECT sum(size_bytes) FROM media WHERE owner_id = $1 AND status IN ('processing','ready')),0) +
 		coalesce((SELECT sum(size_bytes) FROM uploads WHERE owner_id = $1),0)`, userID).Scan(&n)
 	return n, err
@@ -110,7 +109,7 @@ func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
 // SetVisibility changes an item's visibility; only its uploader may, so
 // anyone else's item, or one of a dissolving album, is ErrNotFound.
 func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibility) (*Media, error) {
-	return scanMedia(s.pool.QueryRow(ctx, `UPDATE media m SET visibility = $3, updated_at = now()
+	return scanMedia(s.q.QueryRow(ctx, `UPDATE media m SET visibility = $3, updated_at = now()
 		WHERE m.id = $1 AND m.owner_id = $2 AND m.status <> 'deleting' AND `+AlbumActiveSQL+` RETURNING `+mediaCols, id, ownerID, v))
 }
 
@@ -118,7 +117,7 @@ func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibil
 // dissolving one, newest first, after the keyset cursor (zero cursor: from
 // the top).
 func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, limit int) ([]*Media, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+AlbumActiveSQL+`
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+AlbumActiveSQL+`
 		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
 		ownerID, after.TimeOrNil(), after.ID, limit)
 	if err != nil {
@@ -129,13 +128,13 @@ func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, lim
 
 // MarkDeleting hides an item at once; its objects go in a task.
 func (s *Store) MarkDeleting(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE media SET status = 'deleting', updated_at = now() WHERE id = $1`, id)
+	_, err := s.q.Exec(ctx, `UPDATE media SET status = 'deleting', updated_at = now() WHERE id = $1`, id)
 	return err
 }
 
 // DeleteRow removes an item's row after its objects are gone.
 func (s *Store) DeleteRow(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM media WHERE id = $1`, id)
+	_, err := s.q.Exec(ctx, `DELETE FROM media WHERE id = $1`, id)
 	return err
 }
 
@@ -154,7 +153,7 @@ type Ready struct {
 // meanwhile, or already done), or in an album being dissolved, is left as
 // is: the dissolution may already have removed the item's keys.
 func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool, replaced string, err error) {
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
 		var kind Kind
 		var owner string
 		var album *string
@@ -189,7 +188,7 @@ func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool
 
 // MarkFailed records that processing will never succeed, with a reason code.
 func (s *Store) MarkFailed(ctx context.Context, id, reason string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE media SET status = 'failed', fail_reason = $2, updated_at = now()
+	_, err := s.q.Exec(ctx, `UPDATE media SET status = 'failed', fail_reason = $2, updated_at = now()
 		WHERE id = $1 AND status = 'processing'`, id, reason)
 	return err
 }
@@ -210,13 +209,13 @@ func (s *Store) Deleting(ctx context.Context, age time.Duration, limit int) ([]s
 // Touch pushes an item's updated_at forward so the sweep does not pick it
 // up again while its re-enqueued task waits.
 func (s *Store) Touch(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE media SET updated_at = now(), attempts = attempts + 1 WHERE id = $1`, id)
+	_, err := s.q.Exec(ctx, `UPDATE media SET updated_at = now(), attempts = attempts + 1 WHERE id = $1`, id)
 	return err
 }
 
 // Exists reports which of ids have a media row or an upload row.
 func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
+	rows, err := s.q.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +234,7 @@ func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, erro
 // processing and uploads in flight. The raw copy of an item that is ready,
 // failed or gone is a leftover (its deletion failed) that the sweep removes.
 func (s *Store) RawNeeded(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status = 'processing'
+	rows, err := s.q.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status = 'processing'
 		UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
@@ -252,5 +251,5 @@ func (s *Store) RawNeeded(ctx context.Context, ids []string) (map[string]bool, e
 }
 
 func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]string, error) {
-	return db.Strings(ctx, s.pool, sql, args...)
+	return db.Strings(ctx, s.q, sql, args...)
 }

@@ -110,6 +110,30 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
+// Conn is what a store runs its statements on: the pool, or a transaction
+// that several owners' stores share. Each table has one store that writes
+// it; when a change spans owners (an item ready and the user's avatar set
+// to it), a coordinator opens the transaction with InTx and hands it to
+// each owner's store (NewStore(tx)), so the SQL stays with its owner and
+// the change stays atomic.
+type Conn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// InTx runs fn in one transaction on c (a savepoint when c is one already),
+// committing when fn returns nil.
+func InTx(ctx context.Context, c Conn, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, c, fn)
+}
+
+var (
+	_ Conn = (*pgxpool.Pool)(nil)
+	_ Conn = pgx.Tx(nil)
+)
+
 // Strings runs a query selecting one text column and returns its values.
 func Strings(ctx context.Context, q Querier, sql string, args ...any) ([]string, error) {
 	rows, err := q.Query(ctx, sql, args...)
