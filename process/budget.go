@@ -3,20 +3,21 @@ package process
 import (
 	"context"
 	"sync"
+
+	"golang.org/x/sync/semaphore"
 )
 
-// budget is a counting semaphore over decoded-pixel bytes shared by all
-// goroutines of a Processor, so N concurrent 50 MP decodes cannot exhaust
-// memory. Waiters are woken on every release and re-check; no FIFO order.
+// budget bounds the decoded-pixel bytes held at once by all goroutines of
+// a Processor, so N concurrent 50 MP decodes cannot exhaust memory. It is a
+// weighted semaphore, which serves waiters in arrival order: a large decode
+// waiting for room is not starved by a stream of small ones.
 type budget struct {
-	mu      sync.Mutex
-	total   int64
-	used    int64
-	changed chan struct{} // closed and replaced on every release
+	total int64
+	sem   *semaphore.Weighted
 }
 
 func newBudget(total int64) *budget {
-	return &budget{total: total, changed: make(chan struct{})}
+	return &budget{total: total, sem: semaphore.NewWeighted(total)}
 }
 
 // acquire waits until n bytes are free or ctx ends. A request larger than the
@@ -25,27 +26,9 @@ func (b *budget) acquire(ctx context.Context, n int64) (release func(), err erro
 	if n > b.total {
 		return nil, errorf(ReasonTooManyPixels, nil, "decode needs %d bytes, budget is %d", n, b.total)
 	}
-	b.mu.Lock()
-	for b.used+n > b.total {
-		ch := b.changed
-		b.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return nil, errorf(ReasonInternal, ctx.Err(), "waiting for decode budget")
-		case <-ch:
-		}
-		b.mu.Lock()
+	if err := b.sem.Acquire(ctx, n); err != nil {
+		return nil, errorf(ReasonInternal, err, "waiting for decode budget")
 	}
-	b.used += n
-	b.mu.Unlock()
 	var once sync.Once
-	return func() { once.Do(func() { b.release(n) }) }, nil
-}
-
-func (b *budget) release(n int64) {
-	b.mu.Lock()
-	b.used -= n
-	close(b.changed)
-	b.changed = make(chan struct{})
-	b.mu.Unlock()
+	return func() { once.Do(func() { b.sem.Release(n) }) }, nil
 }

@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -170,4 +171,40 @@ func size(t *testing.T, b []byte) image.Point {
 		t.Fatal(err)
 	}
 	return image.Pt(cfg.Width, cfg.Height)
+}
+
+// TestDecodeBudgetIsFIFO: a large decode waiting for room is served before
+// a smaller one that arrives after it, even when the small one would fit.
+func TestDecodeBudgetIsFIFO(t *testing.T) {
+	b := newBudget(10)
+	hold, err := b.acquire(context.Background(), 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 2)
+	go func() {
+		if rel, err := b.acquire(context.Background(), 8); err == nil {
+			order <- "big"
+			rel()
+		}
+	}()
+	// The large decode is queued once a small one, which would fit beside
+	// the 6 held, is refused: only a waiter ahead of it refuses it.
+	for b.sem.TryAcquire(3) {
+		b.sem.Release(3)
+		runtime.Gosched()
+	}
+	go func() {
+		if rel, err := b.acquire(context.Background(), 3); err == nil {
+			order <- "small"
+			rel()
+		}
+	}()
+	hold()
+	if first := <-order; first != "big" {
+		t.Errorf("served %s first, want the large decode that waited first", first)
+	}
+	if second := <-order; second != "small" {
+		t.Errorf("then %s", second)
+	}
 }
