@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,7 +59,9 @@ func (m *Metrics) Middleware(status func(*fiber.Ctx, error) int, route func(*fib
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
 		err := c.Next()
-		m.Observe(route(c), c.Method(), status(c, err), time.Since(start))
+		// Fiber's strings point into fasthttp's reused request buffers;
+		// a label value is kept for good, so it must own its bytes.
+		m.Observe(strings.Clone(route(c)), strings.Clone(c.Method()), status(c, err), time.Since(start))
 		return err
 	}
 }
