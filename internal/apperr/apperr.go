@@ -7,7 +7,9 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"time"
 )
 
 // Error is an error with an HTTP status and a message that is safe to show.
@@ -74,3 +76,27 @@ var (
 
 // Invalidf is a 400 invalid_request with a specific message.
 func Invalidf(format string, args ...any) error { return Invalid.WithMessage(format, args...) }
+
+// WithRetryAfter returns e saying how long the client should wait before
+// trying again; the HTTP error handler sends it as Retry-After.
+func (e *Error) WithRetryAfter(d time.Duration) error {
+	return &retryAfter{base: e, after: d}
+}
+
+type retryAfter struct {
+	base  *Error
+	after time.Duration
+}
+
+func (r *retryAfter) Error() string { return r.base.Error() }
+func (r *retryAfter) Unwrap() error { return r.base }
+
+// RetryAfter returns how long err says to wait, in whole seconds (at
+// least 1), and whether it says so at all.
+func RetryAfter(err error) (int, bool) {
+	var r *retryAfter
+	if !errors.As(err, &r) {
+		return 0, false
+	}
+	return max(1, int(math.Ceil(r.after.Seconds()))), true
+}

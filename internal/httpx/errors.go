@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -37,6 +38,9 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		log.Log(c.UserContext(), lvl, "request failed", "request_id", RequestID(c),
 			"status", pub.Status, "code", pub.Code, "err", err.Error())
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		if secs, ok := apperr.RetryAfter(err); ok {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		}
 		// A refused request's body may be partly unread (a middleware or a
 		// limit stopped it). Whatever follows on the connection must never be
 		// parsed as the next request, or a request hidden in a body would run.

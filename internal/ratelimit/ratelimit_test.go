@@ -22,65 +22,81 @@ func client(t *testing.T) *redis.Client {
 	return c
 }
 
-func allowed(t *testing.T, n int, allow func() (bool, error)) int {
+type allowFunc func() (bool, time.Duration, error)
+
+// allowed runs allow n times and returns how many were allowed and the
+// longest retry-after of the refusals.
+func allowed(t *testing.T, n int, allow allowFunc) (int, time.Duration) {
 	t.Helper()
-	got := 0
+	got, longest := 0, time.Duration(0)
 	for i := 0; i < n; i++ {
-		ok, err := allow()
+		ok, retry, err := allow()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ok {
 			got++
+		} else {
+			longest = max(longest, retry)
 		}
 	}
-	return got
+	return got, longest
 }
 
-func TestLimiterAllowsMaxPerWindow(t *testing.T) {
+// TestLimiterAllowsBurstThenSaysWhenToRetry: a limit of 10 per minute
+// allows a burst of 10 at any moment (no window edge lets 20 through), and
+// a refusal says when the next event would be allowed: one period/rate
+// after the oldest, at most 6 s here.
+func TestLimiterAllowsBurstThenSaysWhenToRetry(t *testing.T) {
 	l := New(client(t), "t", 10)
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	l.now = func() time.Time { return now }
 	ctx := context.Background()
-	if got := allowed(t, 25, func() (bool, error) { return l.Allow(ctx, "a") }); got != 10 {
+	got, retry := allowed(t, 25, func() (bool, time.Duration, error) { return l.Allow(ctx, "a") })
+	if got != 10 {
 		t.Errorf("allowed %d of 25, want 10", got)
 	}
-	if over, _ := l.Exceeded(ctx, "a"); !over {
-		t.Error("Exceeded false after the limit")
+	if retry <= 0 || retry > 6*time.Second {
+		t.Errorf("retry-after %v, want (0, 6s]", retry)
 	}
-	if got := allowed(t, 3, func() (bool, error) { return l.Allow(ctx, "b") }); got != 3 {
+	if got, _ := allowed(t, 3, func() (bool, time.Duration, error) { return l.Allow(ctx, "b") }); got != 3 {
 		t.Errorf("another key: allowed %d of 3", got)
 	}
-	now = now.Add(time.Minute)
-	if got := allowed(t, 25, func() (bool, error) { return l.Allow(ctx, "a") }); got != 10 {
-		t.Errorf("next window: allowed %d of 25, want 10", got)
+}
+
+// TestLimiterRefillsAtItsRate: with 60 per second, one event is allowed
+// again after 1/60 s once the burst is spent: waiting the retry-after the
+// limiter gave is enough.
+func TestLimiterRefillsAtItsRate(t *testing.T) {
+	l := NewPer(client(t), "r", 60, time.Second)
+	ctx := context.Background()
+	_, retry := allowed(t, 61, func() (bool, time.Duration, error) { return l.Allow(ctx, "k") })
+	if retry <= 0 || retry > time.Second/60+5*time.Millisecond {
+		t.Fatalf("retry-after %v, want about 1/60 s", retry)
+	}
+	time.Sleep(retry) // the limiter's own answer, not a guess at a window
+	if ok, _, err := l.Allow(ctx, "k"); err != nil || !ok {
+		t.Errorf("after waiting retry-after: ok=%v err=%v", ok, err)
 	}
 }
 
 // TestBatchedLimiterIsExactNearTheLimit: one process counting in batches
-// still allows exactly the limit, because it settles every event once it
-// is close; two processes overshoot by less than one batch each.
+// still allows exactly the limit, because it settles every event once
+// Redis says little remains; two processes overshoot by less than one
+// batch each, and a refusal carries Redis's retry-after.
 func TestBatchedLimiterIsExactNearTheLimit(t *testing.T) {
 	c := client(t)
 	ctx := context.Background()
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	one := New(c, "one", 100)
-	one.now = clock
-	b := one.Batched(16)
-	if got := allowed(t, 300, func() (bool, error) { return b.Allow(ctx, "net") }); got != 100 {
+	b := New(c, "one", 100).Batched(16)
+	got, retry := allowed(t, 300, func() (bool, time.Duration, error) { return b.Allow(ctx, "net") })
+	if got != 100 {
 		t.Errorf("one process: allowed %d of 300, want exactly 100", got)
 	}
-	now = now.Add(time.Minute)
-	if got := allowed(t, 50, func() (bool, error) { return b.Allow(ctx, "net") }); got != 50 {
-		t.Errorf("next window: allowed %d of 50", got)
+	if retry <= 0 || retry > time.Minute {
+		t.Errorf("retry-after %v", retry)
 	}
 
-	p1, p2 := New(c, "two", 100), New(c, "two", 100)
-	p1.now, p2.now = clock, clock
-	b1, b2 := p1.Batched(16), p2.Batched(16)
+	b1, b2 := New(c, "two", 100).Batched(16), New(c, "two", 100).Batched(16)
 	i := 0
-	got := allowed(t, 400, func() (bool, error) {
+	got, _ = allowed(t, 400, func() (bool, time.Duration, error) {
 		i++
 		if i%2 == 0 {
 			return b1.Allow(ctx, "net")
@@ -90,8 +106,8 @@ func TestBatchedLimiterIsExactNearTheLimit(t *testing.T) {
 	if got < 100 || got > 100+2*15 {
 		t.Errorf("two processes: allowed %d of 400, want 100 to %d", got, 100+2*15)
 	}
-	// Redis saw every event but at most one unsettled batch per process.
-	if over, _ := p1.Exceeded(ctx, "net"); !over {
-		t.Error("Redis does not know the key is over its limit")
+	// Redis knows the key is spent: a third process is refused at once.
+	if ok, _, err := New(c, "two", 100).Allow(ctx, "net"); err != nil || ok {
+		t.Errorf("a fresh process was allowed (ok=%v, err=%v): Redis does not know the key is spent", ok, err)
 	}
 }
