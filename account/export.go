@@ -6,8 +6,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// exportDocs names the JSON documents of an export, in archive order.
+var exportDocs = []string{"profile.json", "media.json", "albums.json", "shares.json", "notifications.json"}
+
 // ExportDocs returns the JSON documents of a user's export: profile,
-// media, albums (with role) and share links (never their tokens).
+// media, albums (with role), share links (never their tokens) and
+// notifications.
 func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byte, error) {
 	queries := map[string]string{
 		"profile.json": `SELECT row_to_json(x) FROM (SELECT id, nickname, avatar_media_id, created_at, policy_version,
@@ -18,6 +22,8 @@ func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byt
 		"albums.json": `SELECT coalesce(json_agg(x ORDER BY x.joined_at), '[]') FROM (SELECT a.id, a.title, am.role,
 			am.joined_at, a.created_at FROM album_members am JOIN albums a ON a.id = am.album_id
 			WHERE am.user_id = $1 AND a.status = 'active') x`,
+		"notifications.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, kind, created_at
+			FROM notifications WHERE user_id = $1) x`,
 		"shares.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, album_id, media_id,
 			password_hash IS NOT NULL AS has_password, allow_download, expires_at, revoked_at, created_at,
 			(SELECT coalesce(sum(opens),0) FROM share_opens o WHERE o.share_id = shares.id) AS opens

@@ -2,44 +2,30 @@ package account
 
 import (
 	"context"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/internal/apperr"
-	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/internal/signer"
 )
 
-// Tasks queues the background work; the worker implements it.
-type Tasks interface {
-	EnqueueExport(ctx context.Context, exportID string) error
-	EnqueueAccountDelete(ctx context.Context, receiptID string) error
-}
-
-// Blobs is what the export download needs from the object store.
-type Blobs interface {
-	Open(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error)
-}
-
 // Handler serves the data-rights endpoints.
 type Handler struct {
-	store   *Store
-	tasks   Tasks
-	blobs   Blobs
+	svc     *Service
 	signer  *signer.Signer
 	userID  func(*fiber.Ctx) string
 	baseURL string
-	ttl     time.Duration
+	urlTTL  time.Duration // lifetime of a signed download URL
 }
 
-// NewHandler returns the handlers; ttl is how long an export is kept.
-func NewHandler(store *Store, tasks Tasks, blobs Blobs, sg *signer.Signer, userID func(*fiber.Ctx) string, baseURL string, ttl time.Duration) *Handler {
-	return &Handler{store: store, tasks: tasks, blobs: blobs, signer: sg, userID: userID, baseURL: baseURL, ttl: ttl}
+// NewHandler returns the handlers; urlTTL is the lifetime of the signed
+// download URLs (MEDIA_URL_TTL).
+func NewHandler(svc *Service, sg *signer.Signer, userID func(*fiber.Ctx) string, baseURL string, urlTTL time.Duration) *Handler {
+	return &Handler{svc: svc, signer: sg, userID: userID, baseURL: baseURL, urlTTL: urlTTL}
 }
 
 func bounded(c *fiber.Ctx) (context.Context, context.CancelFunc) {
@@ -50,11 +36,8 @@ func bounded(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 func (h *Handler) CreateExport(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c)
 	defer cancel()
-	e, err := h.store.CreateExport(ctx, h.userID(c), h.ttl)
+	e, err := h.svc.RequestExport(ctx, h.userID(c))
 	if err != nil {
-		return err
-	}
-	if err := h.tasks.EnqueueExport(ctx, e.ID); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": e.ID, "export": e})
@@ -70,12 +53,12 @@ func (h *Handler) GetExport(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c)
 	defer cancel()
 	uid := h.userID(c)
-	e, err := h.store.FindExport(ctx, id, uid)
+	e, err := h.svc.store.FindExport(ctx, id, uid)
 	if err != nil {
 		return err
 	}
 	if e.Status == "ready" {
-		exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
+		exp := time.Now().Add(h.urlTTL).Truncate(time.Second)
 		e.URL = h.baseURL + "/x/" + e.ID + "?t=" + h.signer.Sign(signer.Grant{MediaID: e.ID, Variant: "export", Viewer: "u:" + uid, Expires: exp})
 	}
 	return c.JSON(fiber.Map{"export": e})
@@ -90,12 +73,15 @@ func (h *Handler) Download(c *fiber.Ctx) error {
 		return apperr.New(403, "invalid_signature", "This download link is invalid or has expired.")
 	}
 	ctx, cancel := bounded(c)
-	e, err := h.store.FindExport(ctx, id, strings.TrimPrefix(g.Viewer, "u:"))
+	e, err := h.svc.store.FindExport(ctx, id, strings.TrimPrefix(g.Viewer, "u:"))
 	cancel()
-	if err != nil || e.Status != "ready" {
+	if err != nil {
+		return err // not found stays 404; a failing database stays 500
+	}
+	if e.Status != "ready" {
 		return ErrExportNotFound
 	}
-	rc, info, err := h.blobs.Open(context.WithoutCancel(c.UserContext()), ExportKey(id), nil)
+	rc, info, err := h.svc.blobs.Open(context.WithoutCancel(c.UserContext()), ExportKey(id), nil)
 	if err != nil {
 		return err
 	}
@@ -122,12 +108,10 @@ func (h *Handler) DeleteAccount(c *fiber.Ctx) error {
 	}
 	ctx, cancel := bounded(c)
 	defer cancel()
-	rid, err := h.store.BeginDeletion(ctx, h.userID(c))
+	rid, err := h.svc.BeginDeletion(ctx, h.userID(c))
 	if err != nil {
 		return err
 	}
-	// A lost enqueue is picked up by the sweep of running receipts.
-	_ = h.tasks.EnqueueAccountDelete(ctx, rid)
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"receipt_id": rid})
 }
 
@@ -140,7 +124,7 @@ func (h *Handler) Receipt(c *fiber.Ctx) error {
 	}
 	ctx, cancel := bounded(c)
 	defer cancel()
-	r, err := h.store.FindReceipt(ctx, id)
+	r, err := h.svc.store.FindReceipt(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wxalbum/mediad/internal/db"
-	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/upload"
 )
 
@@ -23,12 +22,12 @@ type Dissolution struct {
 	FinishedAt     *time.Time `json:"finished_at"`
 }
 
-// BeginDissolve turns the album dissolving in one transaction, after
-// checking the caller owns it and typed its exact title. From the commit
-// on, every member request, signed URL, invite and link of the album
-// fails, because all of them require an active album.
-func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitle string) error {
-	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
+// BeginDissolve turns the album dissolving, after checking the caller owns
+// it and typed its exact title, and returns the other members (to be told).
+// From the commit on, every member request, signed URL, invite and link of
+// the album fails, because all of them require an active album.
+func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitle string) (members []string, err error) {
+	err = db.InTx(ctx, s.q, func(tx pgx.Tx) error {
 		var title string
 		err := tx.QueryRow(ctx, `SELECT title FROM albums WHERE id = $1 AND owner_id = $2 AND status = 'active' FOR UPDATE`,
 			albumID, ownerID).Scan(&title)
@@ -41,14 +40,17 @@ func (s *Store) BeginDissolve(ctx context.Context, albumID, ownerID, confirmTitl
 		if title != confirmTitle {
 			return ErrConfirmMismatch
 		}
-		return markDissolving(ctx, tx, albumID)
+		members, err = markDissolving(ctx, tx, albumID)
+		return err
 	})
+	return members, err
 }
 
 // ForceDissolve turns an album dissolving without the owner's
-// confirmation, for account deletion of its owner. It is idempotent.
-func (s *Store) ForceDissolve(ctx context.Context, albumID string) error {
-	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
+// confirmation, for account deletion of its owner, and returns the other
+// members to tell (none when it was dissolving already). It is idempotent.
+func (s *Store) ForceDissolve(ctx context.Context, albumID string) (members []string, err error) {
+	err = db.InTx(ctx, s.q, func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM albums WHERE id = $1 FOR UPDATE`, albumID).Scan(&status)
 		if db.IsNoRows(err) || status == string(Dissolving) {
@@ -57,13 +59,15 @@ func (s *Store) ForceDissolve(ctx context.Context, albumID string) error {
 		if err != nil {
 			return err
 		}
-		return markDissolving(ctx, tx, albumID)
+		members, err = markDissolving(ctx, tx, albumID)
+		return err
 	})
+	return members, err
 }
 
-// markDissolving hides the album, revokes its invitations, opens the
-// dissolution record and notifies the other members.
-func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) error {
+// markDissolving hides the album, revokes its invitations and opens the
+// dissolution record; it returns the members other than the owner.
+func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) ([]string, error) {
 	stmts := []string{
 		`UPDATE albums SET status = 'dissolving' WHERE id = $1`,
 		`UPDATE invites SET revoked_at = now() WHERE album_id = $1 AND revoked_at IS NULL`,
@@ -72,23 +76,10 @@ func markDissolving(ctx context.Context, tx pgx.Tx, albumID string) error {
 	}
 	for _, q := range stmts {
 		if _, err := tx.Exec(ctx, q, albumID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT user_id FROM album_members WHERE album_id = $1 AND role <> 'owner'`, albumID)
-	if err != nil {
-		return err
-	}
-	members, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
-		if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind) VALUES ($1,$2,'album_dissolved')`, ids.New(), m); err != nil {
-			return err
-		}
-	}
-	return nil
+	return db.Strings(ctx, tx, `SELECT user_id FROM album_members WHERE album_id = $1 AND role <> 'owner' ORDER BY user_id`, albumID)
 }
 
 // DissolvingItems returns up to limit items still left in a dissolving
@@ -103,50 +94,33 @@ func (s *Store) DissolvingItems(ctx context.Context, albumID, after string, limi
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*upload.Media, error) { return upload.ScanMedia(r) })
 }
 
-// DeleteItemRows removes a batch of items whose objects are gone and
-// counts the progress, in one transaction.
-func (s *Store) DeleteItemRows(ctx context.Context, albumID string, mediaIDs []string, objects int) error {
-	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE albums SET cover_media_id = NULL WHERE id = $1`, albumID); err != nil {
-			return err
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM media WHERE album_id = $1 AND id = ANY($2)`, albumID, mediaIDs)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE album_dissolutions SET items_deleted = items_deleted + $2,
-			objects_deleted = objects_deleted + $3, rows_deleted = rows_deleted + $2 WHERE album_id = $1`,
-			albumID, tag.RowsAffected(), objects)
-		return err
-	})
-}
-
-// PendingUploads returns the chunked uploads still aimed at the album.
-func (s *Store) PendingUploads(ctx context.Context, albumID string) ([][2]string, error) {
-	return db.Pairs(ctx, s.q, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
+// CountDissolved adds a batch of removed items (their rows and objects)
+// to the dissolution's progress; it runs in the transaction that deleted
+// the rows.
+func (s *Store) CountDissolved(ctx context.Context, albumID string, items, objects int64) error {
+	_, err := s.q.Exec(ctx, `UPDATE album_dissolutions SET items_deleted = items_deleted + $2,
+		objects_deleted = objects_deleted + $3, rows_deleted = rows_deleted + $2 WHERE album_id = $1`,
+		albumID, items, objects)
+	return err
 }
 
 // FinishDissolve deletes the album row (members and invites go with it)
-// and stamps the receipt.
-func (s *Store) FinishDissolve(ctx context.Context, albumID string) error {
-	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
+// and stamps the receipt, counting otherRows removed by other owners in the
+// same transaction (the album's unfinished uploads).
+func (s *Store) FinishDissolve(ctx context.Context, albumID string, otherRows int64) error {
+	return db.InTx(ctx, s.q, func(tx pgx.Tx) error {
 		// Members and invitations go by cascade with the album row: count them first.
-		var cascaded, uploads int64
+		var cascaded int64
 		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM album_members WHERE album_id = $1) +
 			(SELECT count(*) FROM invites WHERE album_id = $1)`, albumID).Scan(&cascaded); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE album_id = $1`, albumID)
-		if err != nil {
-			return err
-		}
-		uploads = tag.RowsAffected()
-		tag, err = tx.Exec(ctx, `DELETE FROM albums WHERE id = $1 AND status = 'dissolving'`, albumID)
+		tag, err := tx.Exec(ctx, `DELETE FROM albums WHERE id = $1 AND status = 'dissolving'`, albumID)
 		if err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE album_dissolutions SET rows_deleted = rows_deleted + $2, finished_at = now()
-			WHERE album_id = $1 AND finished_at IS NULL`, albumID, cascaded+uploads+tag.RowsAffected())
+			WHERE album_id = $1 AND finished_at IS NULL`, albumID, cascaded+otherRows+tag.RowsAffected())
 		return err
 	})
 }
@@ -163,7 +137,41 @@ func (s *Store) FindDissolution(ctx context.Context, albumID, ownerID string) (*
 	return &d, err
 }
 
+// IsDissolving reports whether the album exists and is dissolving.
+func (s *Store) IsDissolving(ctx context.Context, albumID string) (bool, error) {
+	var ok bool
+	err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM albums WHERE id = $1 AND status = 'dissolving')`, albumID).Scan(&ok)
+	return ok, err
+}
+
 // Dissolving returns albums whose dissolution has not finished (for the sweep).
 func (s *Store) Dissolving(ctx context.Context) ([]string, error) {
 	return db.Strings(ctx, s.q, `SELECT id FROM albums WHERE status = 'dissolving'`)
+}
+
+// OwnedBy lists the albums a user owns (active or already dissolving).
+func (s *Store) OwnedBy(ctx context.Context, userID string) ([]string, error) {
+	return db.Strings(ctx, s.q, `SELECT id FROM albums WHERE owner_id = $1`, userID)
+}
+
+// DissolvedSince counts the dissolutions of a user's albums that finished
+// at or after t: albums, items and objects removed.
+func (s *Store) DissolvedSince(ctx context.Context, ownerID string, t time.Time) (albums, items, objects int64, err error) {
+	err = s.q.QueryRow(ctx, `SELECT count(*), coalesce(sum(items_deleted), 0), coalesce(sum(objects_deleted), 0)
+		FROM album_dissolutions WHERE owner_id = $1 AND finished_at >= $2`, ownerID, t).Scan(&albums, &items, &objects)
+	return albums, items, objects, err
+}
+
+// AnonymiseDissolutions forgets a deleted user as the former owner on
+// dissolution receipts.
+func (s *Store) AnonymiseDissolutions(ctx context.Context, ownerID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE album_dissolutions SET owner_id = NULL WHERE owner_id = $1`, ownerID)
+	return err
+}
+
+// PurgeDissolutions deletes dissolution receipts finished before before
+// (retention) and returns how many.
+func (s *Store) PurgeDissolutions(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM album_dissolutions WHERE finished_at < $1`, before)
+	return tag.RowsAffected(), err
 }

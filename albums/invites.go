@@ -135,3 +135,22 @@ func (s *Store) RevokeInvite(ctx context.Context, albumID, inviteID string) erro
 	}
 	return err
 }
+
+// RevokeInvitesBy ends every invitation a user created (account deletion).
+func (s *Store) RevokeInvitesBy(ctx context.Context, userID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE invites SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL`, userID)
+	return err
+}
+
+// DeleteInvitesBy removes the invitations a user created and returns how many.
+func (s *Store) DeleteInvitesBy(ctx context.Context, userID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM invites WHERE created_by = $1`, userID)
+	return tag.RowsAffected(), err
+}
+
+// PurgeInvites deletes invitations dead (expired or revoked, whichever came
+// first) before before (retention) and returns how many.
+func (s *Store) PurgeInvites(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM invites WHERE least(revoked_at, expires_at) < $1`, before)
+	return tag.RowsAffected(), err
+}

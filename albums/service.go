@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/upload"
 )
@@ -46,14 +47,16 @@ type Dissolver interface {
 // ErrForbidden: an album you cannot see does not exist for you.
 type Service struct {
 	cfg     Config
+	conn    db.Conn // for changes that span owners (a dissolution and its notices)
 	store   *Store
 	uploads *upload.Service
 	queue   Dissolver
+	blobs   Blobs
 }
 
-// NewService returns a Service.
-func NewService(cfg Config, store *Store, uploads *upload.Service, queue Dissolver) *Service {
-	return &Service{cfg: cfg.Defaults(), store: store, uploads: uploads, queue: queue}
+// NewService returns a Service on conn.
+func NewService(cfg Config, conn db.Conn, uploads *upload.Service, queue Dissolver, blobs Blobs) *Service {
+	return &Service{cfg: cfg.Defaults(), conn: conn, store: NewStore(conn), uploads: uploads, queue: queue, blobs: blobs}
 }
 
 // ValidTitle trims a title and checks it has 1 to 64 characters.

@@ -3,6 +3,11 @@ package albums
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/notify"
 )
 
 // CreateInvite makes an invitation (owner). The token is returned once.
@@ -62,7 +67,14 @@ func (s *Service) Dissolve(ctx context.Context, albumID, userID, confirmTitle st
 	if _, err := s.require(ctx, albumID, userID, CanDissolve); err != nil {
 		return err
 	}
-	if err := s.store.BeginDissolve(ctx, albumID, userID, confirmTitle); err != nil {
+	err := db.InTx(ctx, s.conn, func(tx pgx.Tx) error {
+		members, err := NewStore(tx).BeginDissolve(ctx, albumID, userID, confirmTitle)
+		if err != nil {
+			return err
+		}
+		return notify.NewStore(tx).Add(ctx, members, notify.AlbumDissolved)
+	})
+	if err != nil {
 		return err
 	}
 	// After commit. The album is already gone for everyone; if the task is
@@ -75,4 +87,17 @@ func (s *Service) Dissolve(ctx context.Context, albumID, userID, confirmTitle st
 // Dissolution shows the former owner the progress or the receipt.
 func (s *Service) Dissolution(ctx context.Context, albumID, userID string) (*Dissolution, error) {
 	return s.store.FindDissolution(ctx, albumID, userID)
+}
+
+// ForceDissolve starts dissolving an album without its owner's
+// confirmation (the owner's account is being deleted) and tells the other
+// members; it is idempotent. The dissolution itself is the caller's task.
+func (s *Service) ForceDissolve(ctx context.Context, albumID string) error {
+	return db.InTx(ctx, s.conn, func(tx pgx.Tx) error {
+		members, err := NewStore(tx).ForceDissolve(ctx, albumID)
+		if err != nil {
+			return err
+		}
+		return notify.NewStore(tx).Add(ctx, members, notify.AlbumDissolved)
+	})
 }

@@ -121,6 +121,20 @@ func (s *Store) Members(ctx context.Context, albumID string) ([]Member, error) {
 	})
 }
 
+// SetUploadedCover makes a cover item that just turned ready the album's
+// cover; it runs in the transaction that marks the item ready.
+func (s *Store) SetUploadedCover(ctx context.Context, albumID, mediaID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active'`, albumID, mediaID)
+	return err
+}
+
+// RemoveMemberships deletes every membership of a user (account deletion)
+// and returns how many.
+func (s *Store) RemoveMemberships(ctx context.Context, userID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM album_members WHERE user_id = $1`, userID)
+	return tag.RowsAffected(), err
+}
+
 // SetRole changes a non-owner member's role.
 func (s *Store) SetRole(ctx context.Context, albumID, userID string, r Role) error {
 	_, err := s.q.Exec(ctx, `UPDATE album_members SET role = $3 WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID, r)

@@ -76,5 +76,5 @@ var (
 	ErrBadNickname     = apperr.New(http.StatusBadRequest, "invalid_nickname", "Nickname must be 1 to 32 characters.")
 	ErrConsentRequired = apperr.New(http.StatusPreconditionRequired, "policy_consent_required", "Accept the current privacy policy first (POST /v1/me/consent).")
 	ErrBadPolicy       = apperr.New(http.StatusBadRequest, "invalid_policy_version", "That is not the current privacy policy version.")
-	ErrReauthRequired  = apperr.New(http.StatusUnauthorized, "reauth_required", "Sign in again (within the last 5 minutes) to do this.")
+	ErrReauthRequired  = apperr.New(http.StatusUnauthorized, "reauth_required", "Sign in again to do this.")
 )

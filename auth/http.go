@@ -56,8 +56,8 @@ func (h *Handler) RequireConsent(c *fiber.Ctx) error {
 // re-authentication window (for account deletion).
 func (h *Handler) RequireFreshLogin(c *fiber.Ctx) error {
 	issued, _ := c.Locals(issuedKey).(time.Time)
-	if time.Since(issued) > h.svc.cfg.ReauthWindow {
-		return ErrReauthRequired
+	if w := h.svc.cfg.ReauthWindow; time.Since(issued) > w {
+		return ErrReauthRequired.WithMessage("Sign in again (within the last %s) to do this.", w)
 	}
 	return c.Next()
 }

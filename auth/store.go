@@ -86,9 +86,56 @@ func (s *Store) SetNickname(ctx context.Context, id, nickname string) (*User, er
 	return scanUser(s.q.QueryRow(ctx, `UPDATE users SET nickname = $2 WHERE id = $1 RETURNING `+userCols, id, nickname))
 }
 
-// PurgeExpiredSessions deletes sessions past their expiry or revoked; it
-// returns how many it removed.
-func (s *Store) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	tag, err := s.q.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now() OR revoked_at IS NOT NULL`)
+// SetAvatar makes mediaID the user's avatar and returns the avatar it
+// replaced ("" if none), which the caller deletes. It runs in the
+// transaction that turns the avatar item ready.
+func (s *Store) SetAvatar(ctx context.Context, userID, mediaID string) (replaced string, err error) {
+	var old *string
+	err = s.q.QueryRow(ctx, `UPDATE users u SET avatar_media_id = $2
+		FROM (SELECT avatar_media_id AS old FROM users WHERE id = $1 FOR UPDATE) prev
+		WHERE u.id = $1 RETURNING prev.old`, userID, mediaID).Scan(&old)
+	if db.IsNoRows(err) {
+		return "", nil
+	}
+	if old != nil && *old != mediaID {
+		replaced = *old
+	}
+	return replaced, err
+}
+
+// RevokeSessions ends every session of the user at once and returns how
+// many were live (account deletion).
+func (s *Store) RevokeSessions(ctx context.Context, userID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, userID)
+	return tag.RowsAffected(), err
+}
+
+// ClearIdentity forgets who a user is (openid, unionid, nickname) and marks
+// the account deleted, so the same WeChat account can sign up fresh; the
+// row stays as a tombstone for receipts' foreign keys.
+func (s *Store) ClearIdentity(ctx context.Context, userID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE users SET openid = NULL, unionid = NULL, nickname = '', deleted_at = coalesce(deleted_at, now())
+		WHERE id = $1`, userID)
+	return err
+}
+
+// Tombstone clears everything left on a deleted user's row: identity,
+// avatar and consent; only the id and the deletion time stay.
+func (s *Store) Tombstone(ctx context.Context, userID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE users SET openid = NULL, unionid = NULL, nickname = '', avatar_media_id = NULL,
+		policy_version = NULL, policy_accepted_at = NULL, deleted_at = coalesce(deleted_at, now()) WHERE id = $1`, userID)
+	return err
+}
+
+// DeleteSessions removes a user's session rows and returns how many.
+func (s *Store) DeleteSessions(ctx context.Context, userID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	return tag.RowsAffected(), err
+}
+
+// PurgeSessions deletes sessions expired before before, and revoked ones
+// (retention), and returns how many.
+func (s *Store) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR revoked_at IS NOT NULL`, before)
 	return tag.RowsAffected(), err
 }

@@ -38,15 +38,15 @@ func addr(c *fiber.Ctx) string { return httpx.TruncateIP(c.IP()) }
 // gets a bounded number of requests per minute. Under /s/ the refusal is
 // an HTML page, elsewhere the JSON error.
 func (h *Handler) RateLimit(c *fiber.Ctx) error {
-	ok, err := h.perAddr.Allow(c.UserContext(), "public:"+addr(c))
+	ok, retry, err := h.perAddr.Allow(c.UserContext(), "public:"+addr(c))
 	if err != nil {
 		return err
 	}
 	if !ok {
 		if isWeb(c) {
-			return h.tooMany(c)
+			return h.tooMany(c, retry)
 		}
-		return apperr.RateLimited
+		return apperr.RateLimited.WithRetryAfter(retry)
 	}
 	return c.Next()
 }
@@ -66,7 +66,7 @@ func (h *Handler) Create(c *fiber.Ctx) error {
 		return err
 	}
 	if in.ExpiresIn < 0 || in.ExpiresIn > 1<<32 {
-		return ErrBadExpiry
+		return h.svc.badExpiry()
 	}
 	ctx, cancel := bounded(c)
 	defer cancel()

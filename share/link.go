@@ -68,7 +68,7 @@ var (
 	ErrLocked        = apperr.New(http.StatusUnauthorized, "password_required", "This link is protected by a password.")
 	ErrWrongPassword = apperr.New(http.StatusUnauthorized, "wrong_password", "The password is not correct.")
 	ErrTooManyTries  = apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many attempts; try again later.")
-	ErrBadExpiry     = apperr.New(http.StatusBadRequest, "invalid_expiry", "expires_in must be between 60 seconds and 90 days.")
+	ErrBadExpiry     = apperr.New(http.StatusBadRequest, "invalid_expiry", "expires_in is out of range.")
 	ErrBadTarget     = apperr.New(http.StatusBadRequest, "invalid_target", "Give exactly one of album_id or media_id.")
 	ErrBadPassword   = apperr.New(http.StatusBadRequest, "invalid_password", "The password must be 4 to 64 characters.")
 )

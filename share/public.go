@@ -131,14 +131,14 @@ func (s *Service) OpenItem(ctx context.Context, base, token, unlock, mediaID str
 }
 
 // view builds what a recipient sees of items, with signed URLs valid for
-// ten minutes at most (never past the link's expiry).
+// MEDIA_URL_TTL at most (never past the link's expiry).
 func (s *Service) view(base string, l *Link, items []*upload.Media, next string) *PublicView {
 	v := &PublicView{Title: l.title, Kind: "album", ExpiresAt: l.ExpiresAt, AllowDownload: l.AllowDownload,
 		Items: make([]PublicItem, len(items)), NextCursor: next}
 	if l.MediaID != nil {
 		v.Kind = "item"
 	}
-	exp := s.now().Add(10 * time.Minute).Truncate(time.Second)
+	exp := s.now().Add(s.uploads.URLTTL()).Truncate(time.Second)
 	if l.ExpiresAt.Before(exp) {
 		exp = l.ExpiresAt
 	}
@@ -154,8 +154,11 @@ func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit
 			return nil, "", nil
 		}
 		m, err := s.store.Item(ctx, *l.MediaID)
-		if err != nil {
+		if errors.Is(err, upload.ErrNotFound) {
 			return nil, "", ErrGone
+		}
+		if err != nil {
+			return nil, "", err // a failing database is not "no longer shared"
 		}
 		return []*upload.Media{m}, "", nil
 	}

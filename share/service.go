@@ -22,7 +22,7 @@ type Config struct {
 	// ViewCacheBytes bounds the cache of encoded link pages (viewcache.go);
 	// default 32 MiB, negative turns the cache off.
 	ViewCacheBytes int
-	ViewCacheTTL   time.Duration // default 1 minute, inside the 10 minutes of the signed URLs
+	ViewCacheTTL   time.Duration // default 1 minute, capped at half of MEDIA_URL_TTL (pages hold signed URLs)
 }
 
 // Defaults fills zero values.
@@ -45,10 +45,10 @@ func (c Config) Defaults() Config {
 	return c
 }
 
-// Limiter counts attempts per key (Redis-backed in production).
+// Limiter counts events per key (Redis-backed in production); a refusal
+// says how long until the next would be allowed.
 type Limiter interface {
-	Allow(ctx context.Context, key string) (bool, error)
-	Exceeded(ctx context.Context, key string) (bool, error)
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
 }
 
 // Roles tells a user's role in an active album (albums.None when not a
@@ -75,7 +75,8 @@ type Service struct {
 func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, badTries Limiter, changes Versioner) *Service {
 	s := &Service{cfg: cfg.Defaults(), store: store, roles: roles, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
 	if changes != nil && s.cfg.ViewCacheBytes > 0 {
-		s.views = newViewCache(changes, s.cfg.ViewCacheTTL, s.cfg.ViewCacheBytes)
+		// A cached page holds signed URLs: it must expire well before they do.
+		s.views = newViewCache(changes, min(s.cfg.ViewCacheTTL, uploads.URLTTL()/2), s.cfg.ViewCacheBytes)
 	}
 	return s
 }
@@ -102,7 +103,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (*L
 		ttl = s.cfg.DefaultTTL
 	}
 	if ttl < time.Minute || ttl > s.cfg.MaxTTL {
-		return nil, "", ErrBadExpiry
+		return nil, "", s.badExpiry()
 	}
 	if err := s.checkTarget(ctx, userID, in); err != nil {
 		return nil, "", err
@@ -122,6 +123,11 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (*L
 		ExpiresAt: s.now().Add(ttl).UTC().Truncate(time.Second)}
 	tok, err := s.store.Create(ctx, l, pw)
 	return l, tok, err
+}
+
+// badExpiry is ErrBadExpiry saying the configured bounds.
+func (s *Service) badExpiry() error {
+	return ErrBadExpiry.WithMessage("expires_in must be between 60 and %d seconds (%s).", int64(s.cfg.MaxTTL.Seconds()), s.cfg.MaxTTL)
 }
 
 func (s *Service) checkTarget(ctx context.Context, userID string, in CreateInput) error {
@@ -208,8 +214,10 @@ func (s *Service) resolve(ctx context.Context, token string) (*Link, error) {
 }
 
 // Unlock checks a link's password and returns an unlock token bound to
-// that link. After 5 wrong tries from one address within the window,
-// every try is refused with ErrTooManyTries.
+// that link. Every try counts before the password is compared (atomically
+// in Redis, so concurrent guesses cannot slip past the count): after 5 tries
+// from one network within 15 minutes, tries are refused with
+// ErrTooManyTries and the time to wait.
 func (s *Service) Unlock(ctx context.Context, token, password, addr string) (string, error) {
 	l, err := s.resolve(ctx, token)
 	if err != nil {
@@ -218,16 +226,14 @@ func (s *Service) Unlock(ctx context.Context, token, password, addr string) (str
 	if !l.HasPassword {
 		return s.unlockToken(l), nil
 	}
-	key := l.ID + ":" + addr
-	if over, err := s.badTries.Exceeded(ctx, key); err != nil {
+	ok, retry, err := s.badTries.Allow(ctx, l.ID+":"+addr)
+	if err != nil {
 		return "", err
-	} else if over {
-		return "", ErrTooManyTries
+	}
+	if !ok {
+		return "", ErrTooManyTries.WithRetryAfter(retry)
 	}
 	if bcrypt.CompareHashAndPassword(l.passwordHash, []byte(password)) != nil {
-		if _, err := s.badTries.Allow(ctx, key); err != nil {
-			return "", err
-		}
 		return "", ErrWrongPassword
 	}
 	return s.unlockToken(l), nil

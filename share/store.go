@@ -2,6 +2,7 @@ package share
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -85,6 +86,33 @@ func (s *Store) ListByCreator(ctx context.Context, userID string) ([]*Link, erro
 func (s *Store) Revoke(ctx context.Context, id string) error {
 	_, err := s.q.Exec(ctx, `UPDATE shares SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, id)
 	return err
+}
+
+// RevokeByCreator ends every link a user made (account deletion).
+func (s *Store) RevokeByCreator(ctx context.Context, userID string) error {
+	_, err := s.q.Exec(ctx, `UPDATE shares SET revoked_at = now() WHERE created_by = $1 AND revoked_at IS NULL`, userID)
+	return err
+}
+
+// DeleteByCreator removes the links a user made (their open counts go
+// with them) and returns how many.
+func (s *Store) DeleteByCreator(ctx context.Context, userID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM shares WHERE created_by = $1`, userID)
+	return tag.RowsAffected(), err
+}
+
+// PurgeDead deletes links that died (expired or revoked, whichever came
+// first) before before (retention) and returns how many.
+func (s *Store) PurgeDead(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM shares WHERE least(revoked_at, expires_at) < $1`, before)
+	return tag.RowsAffected(), err
+}
+
+// PurgeOpens deletes per-day open counts of days before before (retention)
+// and returns how many.
+func (s *Store) PurgeOpens(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM share_opens WHERE day < $1::date`, before.UTC().Format("2006-01-02"))
+	return tag.RowsAffected(), err
 }
 
 // AddOpens adds n opens to a link's count for day: a number and a day, no more.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -143,9 +144,9 @@ func (h *Handler) fail(c *fiber.Ctx, token, item string, err error) error {
 }
 
 // tooMany is RateLimit's answer on the web pages: a page, not JSON.
-func (h *Handler) tooMany(c *fiber.Ctx) error {
+func (h *Handler) tooMany(c *fiber.Ctx, retry time.Duration) error {
 	webHeaders(c)
-	return h.fail(c, "", "", apperr.RateLimited)
+	return h.fail(c, "", "", apperr.RateLimited.WithRetryAfter(retry))
 }
 
 // isWeb reports whether a request is for a browser page under /s/.

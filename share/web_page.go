@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/url"
 	"time"
@@ -173,16 +174,39 @@ func errorPage(err error) (*page, bool) {
 	case errors.Is(err, ErrGone):
 		return p(410, "No longer shared", "This is no longer shared", "What this link pointed to was deleted or is no longer shared.")
 	case errors.Is(err, ErrTooManyTries):
-		pg, ok := p(429, "Too many attempts", "Too many wrong passwords", "Please wait 15 minutes, then try again.")
-		pg.retryAfter = 15 * 60
+		pg, ok := p(429, "Too many attempts", "Too many password attempts", "")
+		pg.retryAfter = retryAfter(err)
+		pg.Message = fmt.Sprintf("Please wait %s, then try again.", waitWords(pg.retryAfter))
 		return pg, ok
 	case errors.Is(err, apperr.RateLimited):
-		pg, ok := p(429, "Too many requests", "Too many requests", "Please wait a minute, then reload the page.")
-		pg.retryAfter = 60
+		pg, ok := p(429, "Too many requests", "Too many requests", "")
+		pg.retryAfter = retryAfter(err)
+		pg.Message = fmt.Sprintf("Please wait %s, then reload the page.", waitWords(pg.retryAfter))
 		return pg, ok
 	}
 	if pub := apperr.As(err); pub.Status < 500 {
 		return p(pub.Status, "Cannot open this page", "This page cannot be shown", pub.Message)
 	}
 	return nil, false
+}
+
+// retryAfter is the wait an error carries, in seconds (a minute if none).
+func retryAfter(err error) int {
+	if secs, ok := apperr.RetryAfter(err); ok {
+		return secs
+	}
+	return 60
+}
+
+// waitWords says a wait in seconds the way a person would.
+func waitWords(secs int) string {
+	switch {
+	case secs <= 1:
+		return "a second"
+	case secs < 60:
+		return fmt.Sprintf("%d seconds", secs)
+	case secs < 120:
+		return "a minute"
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
 }

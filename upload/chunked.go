@@ -61,10 +61,10 @@ func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length
 	if err != nil {
 		return blob.Part{}, err
 	}
-	if ok, err := s.limit.Allow(ctx, "part:"+ownerID); err != nil {
+	if ok, retry, err := s.limit.Allow(ctx, "part:"+ownerID); err != nil {
 		return blob.Part{}, err
 	} else if !ok {
-		return blob.Part{}, ErrRateLimited
+		return blob.Part{}, ErrRateLimited.WithRetryAfter(retry)
 	}
 	if n < 1 || n > c.Parts() {
 		return blob.Part{}, ErrBadPart.WithMessage("Part number must be between 1 and %d.", c.Parts())

@@ -92,3 +92,27 @@ func (s *Store) ExpiredChunked(ctx context.Context, now time.Time, limit int) ([
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Chunked, error) { return scanChunked(r) })
 }
+
+// DeleteChunkedOfAlbum removes the rows of uploads still aimed at an album
+// (its dissolution aborted their multipart uploads) and returns how many.
+func (s *Store) DeleteChunkedOfAlbum(ctx context.Context, albumID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM uploads WHERE album_id = $1`, albumID)
+	return tag.RowsAffected(), err
+}
+
+// DeleteChunkedOfOwner removes a user's upload rows (account deletion,
+// after their multipart uploads were aborted) and returns how many.
+func (s *Store) DeleteChunkedOfOwner(ctx context.Context, ownerID string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM uploads WHERE owner_id = $1`, ownerID)
+	return tag.RowsAffected(), err
+}
+
+// ChunkedOfAlbum lists the uploads still aimed at an album (key, S3 upload id).
+func (s *Store) ChunkedOfAlbum(ctx context.Context, albumID string) ([][2]string, error) {
+	return db.Pairs(ctx, s.q, `SELECT object_key, s3_upload_id FROM uploads WHERE album_id = $1`, albumID)
+}
+
+// ChunkedOfOwner lists a user's unfinished uploads (key, S3 upload id).
+func (s *Store) ChunkedOfOwner(ctx context.Context, ownerID string) ([][2]string, error) {
+	return db.Pairs(ctx, s.q, `SELECT object_key, s3_upload_id FROM uploads WHERE owner_id = $1`, ownerID)
+}

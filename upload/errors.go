@@ -18,7 +18,7 @@ var (
 	ErrEncoded         = apperr.New(http.StatusUnsupportedMediaType, "unsupported_encoding", "Compressed request bodies (Content-Encoding) are not accepted.")
 	ErrTooLarge        = apperr.New(http.StatusRequestEntityTooLarge, "too_large", "The file is larger than allowed for its kind.")
 	ErrQuotaExceeded   = apperr.New(http.StatusRequestEntityTooLarge, "quota_exceeded", "This upload would exceed your storage quota.")
-	ErrRateLimited     = apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many uploads; try again in a minute.")
+	ErrRateLimited     = apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many uploads; try again after the time in Retry-After.")
 	ErrMismatch        = apperr.New(http.StatusUnprocessableEntity, "checksum_mismatch", "The uploaded bytes do not match the declared size or SHA-256.")
 	ErrIncomplete      = apperr.New(http.StatusConflict, "upload_incomplete", "Some parts are missing or have the wrong size.")
 	ErrBadPart         = apperr.New(http.StatusBadRequest, "invalid_part", "Part number or size is not valid for this upload.")

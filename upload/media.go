@@ -31,13 +31,30 @@ func ParseKind(s string) (Kind, error) {
 // Status is how far processing got.
 type Status string
 
-// Processing states: processing -> ready | failed; deleting while objects go.
+// The life of a media row. Every transition is a Store method, and only
+// this package's Store writes the media table:
+//
+//	(upload recorded)  -> processing           Insert (after the raw object is stored)
+//	processing -> ready                        MarkReady (worker, after every variant is stored)
+//	processing -> failed                       MarkFailed (worker: input that can never succeed,
+//	                                            or the last retry of a transient fault; reason kept)
+//	ready -> failed                            MarkMissing (reconciling sweep: the stripped
+//	                                            original is gone from storage; missing_object)
+//	processing | ready | failed -> deleting    MarkDeleting (the uploader or the album owner)
+//	deleting -> (row gone)                     DeleteRow (worker, after the objects are gone)
+//	any -> (row gone)                          DeleteAlbumRows / DeleteOwnedRows (dissolution,
+//	                                            account deletion: objects first, then rows)
+//	failed -> (row gone)                       PurgeFailed (retention)
 const (
 	StatusProcessing Status = "processing"
 	StatusReady      Status = "ready"
 	StatusFailed     Status = "failed"
 	StatusDeleting   Status = "deleting"
 )
+
+// ReasonMissingObject is the fail reason of a ready item whose stripped
+// original disappeared from storage.
+const ReasonMissingObject = "missing_object"
 
 // Visibility says who may see an item.
 type Visibility string
@@ -124,3 +141,23 @@ func ObjectKey(id string, v Variant) string {
 
 // ObjectPrefix holds every processed object of an item.
 func ObjectPrefix(id string) string { return MediaPrefix + id + "/" }
+
+// ObjectKeys returns the keys to delete for an item in status st of kind
+// k, and how many of them its state says exist. A ready item has its
+// variants (its raw upload went when processing ended); a processing one
+// its raw upload and perhaps variants from an interrupted run; a failed
+// one nothing. Anything uncertain is listed anyway: removing a missing key
+// is harmless, leaving a stray copy is not (the reconciling sweep is the
+// backstop).
+func ObjectKeys(id string, st Status, k Kind) (keys []string, stored int) {
+	for _, v := range Variants(k) {
+		keys = append(keys, ObjectKey(id, v))
+	}
+	switch st {
+	case StatusReady:
+		return keys, len(keys)
+	case StatusFailed:
+		return append(keys, RawKey(id)), 0
+	}
+	return append(keys, RawKey(id)), 1
+}

@@ -3,13 +3,15 @@ package upload
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/wxalbum/mediad/internal/blob"
 )
 
 // Enqueuer asks for background work; the worker package implements it.
+// The kind sets the processing task's time limit (photo or video).
 type Enqueuer interface {
-	EnqueueProcess(ctx context.Context, mediaID string) error
+	EnqueueProcess(ctx context.Context, mediaID string, kind Kind) error
 	EnqueueDelete(ctx context.Context, mediaID string) error
 }
 
@@ -26,9 +28,10 @@ type Blobs interface {
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 }
 
-// Limiter allows at most a configured number of events per key and minute.
+// Limiter allows a configured number of events per key and minute; a
+// refusal says how long until the next would be allowed.
 type Limiter interface {
-	Allow(ctx context.Context, key string) (bool, error)
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
 }
 
 var _ Blobs = (*blob.Store)(nil)

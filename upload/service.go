@@ -47,10 +47,10 @@ type Input struct {
 // Permissions: uploading into an album needs owner or contributor (covers:
 // owner); a non-member gets ErrAlbumNotFound, a viewer ErrForbidden.
 func (s *Service) Admit(ctx context.Context, in *Input, kindMax int64) (limit int64, quotaBound bool, err error) {
-	if ok, err := s.limit.Allow(ctx, "upload:"+in.OwnerID); err != nil {
+	if ok, retry, err := s.limit.Allow(ctx, "upload:"+in.OwnerID); err != nil {
 		return 0, false, err
 	} else if !ok {
-		return 0, false, ErrRateLimited
+		return 0, false, ErrRateLimited.WithRetryAfter(retry)
 	}
 	if err := s.resolveAlbum(ctx, in); err != nil {
 		return 0, false, err
@@ -145,7 +145,7 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 	}
 	// After commit. If this fails (or we crash here) the sweep finds the
 	// row still processing and enqueues it again.
-	if err := s.queue.EnqueueProcess(ctx, m.ID); err != nil {
+	if err := s.queue.EnqueueProcess(ctx, m.ID, m.Kind); err != nil {
 		s.log.Warn("enqueue failed; the sweep will retry", "media_id", m.ID, "err", err)
 	}
 	return m, false, nil

@@ -3,7 +3,6 @@ package upload
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -126,6 +125,18 @@ func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, lim
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
 }
 
+// OwnedAfter returns up to limit items ownerID uploaded, in any album and
+// state, in id order after the id after ("" from the start): the walk of
+// an account deletion.
+func (s *Store) OwnedAfter(ctx context.Context, ownerID, after string, limit int) ([]*Media, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.id > $2
+		ORDER BY m.id LIMIT $3`, ownerID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
+}
+
 // MarkDeleting hides an item at once; its objects go in a task.
 func (s *Store) MarkDeleting(ctx context.Context, id string) error {
 	_, err := s.q.Exec(ctx, `UPDATE media SET status = 'deleting', updated_at = now() WHERE id = $1`, id)
@@ -138,6 +149,42 @@ func (s *Store) DeleteRow(ctx context.Context, id string) error {
 	return err
 }
 
+// DeleteAlbumRows removes rows of album albumID's items whose objects are
+// gone (a dissolution) and returns how many went.
+func (s *Store) DeleteAlbumRows(ctx context.Context, albumID string, ids []string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM media WHERE album_id = $1 AND id = ANY($2)`, albumID, ids)
+	return tag.RowsAffected(), err
+}
+
+// DeleteOwnedRows removes rows of ownerID's items whose objects are gone
+// (an account deletion) and returns how many went.
+func (s *Store) DeleteOwnedRows(ctx context.Context, ownerID string, ids []string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM media WHERE owner_id = $1 AND id = ANY($2)`, ownerID, ids)
+	return tag.RowsAffected(), err
+}
+
+// MarkMissing moves ready items whose stripped original is gone from the
+// object store to failed (missing_object), so nothing serves or exports a
+// hole; the reconciling sweep finds them.
+func (s *Store) MarkMissing(ctx context.Context, ids []string) (int64, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE media SET status = 'failed', fail_reason = $2, updated_at = now()
+		WHERE id = ANY($1) AND status = 'ready'`, ids, ReasonMissingObject)
+	return tag.RowsAffected(), err
+}
+
+// PurgeFailed deletes rows of items that failed before before (retention:
+// they have no objects; their raw upload went when they failed).
+func (s *Store) PurgeFailed(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `DELETE FROM media WHERE status = 'failed' AND updated_at < $1`, before)
+	return tag.RowsAffected(), err
+}
+
+// ReadyOlderThan returns ready items last changed before t (the deep sweep
+// checks their objects exist).
+func (s *Store) ReadyOlderThan(ctx context.Context, t time.Time) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM media WHERE status = 'ready' AND updated_at < $1`, t)
+}
+
 // Ready is what processing found out about an item.
 type Ready struct {
 	Width, Height int
@@ -146,44 +193,21 @@ type Ready struct {
 	ServedType    string
 }
 
-// MarkReady records a successful processing run in one transaction: the
-// row turns ready, and an avatar or cover takes its place on the user or
-// album. It reports whether the row changed, and the media id of an avatar
-// this one replaced ("" if none). A row no longer processing (deleted
-// meanwhile, or already done), or in an album being dissolved, is left as
-// is: the dissolution may already have removed the item's keys.
-func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (applied bool, replaced string, err error) {
-	err = pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
-		var kind Kind
-		var owner string
-		var album *string
-		err := tx.QueryRow(ctx, `UPDATE media m SET status = 'ready', width = $2, height = $3, duration_ms = $4,
-			placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
-			WHERE m.id = $1 AND m.status = 'processing' AND `+AlbumActiveSQL+` RETURNING m.kind, m.owner_id, m.album_id`,
-			id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType).Scan(&kind, &owner, &album)
-		if db.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		applied = true
-		switch {
-		case kind == KindAvatar:
-			var old *string
-			if err := tx.QueryRow(ctx, `SELECT avatar_media_id FROM users WHERE id = $1 FOR UPDATE`, owner).Scan(&old); err != nil {
-				return err
-			}
-			if old != nil && *old != id {
-				replaced = *old
-			}
-			_, err = tx.Exec(ctx, `UPDATE users SET avatar_media_id = $2 WHERE id = $1`, owner, id)
-		case kind == KindCover && album != nil:
-			_, err = tx.Exec(ctx, `UPDATE albums SET cover_media_id = $2 WHERE id = $1 AND status = 'active'`, *album, id)
-		}
-		return err
-	})
-	return applied, replaced, err
+// MarkReady moves an item from processing to ready with what processing
+// found out, and returns it; nil when the row was not processing any more
+// (deleted meanwhile, or already done) or its album started dissolving
+// (the dissolution may already have removed its keys). Side effects on
+// other owners' rows (an avatar on the user, a cover on the album) are the
+// caller's, in the same transaction (worker).
+func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (*Media, error) {
+	m, err := scanMedia(s.q.QueryRow(ctx, `UPDATE media m SET status = 'ready', width = $2, height = $3, duration_ms = $4,
+		placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
+		WHERE m.id = $1 AND m.status = 'processing' AND `+AlbumActiveSQL+` RETURNING `+mediaCols,
+		id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return m, err
 }
 
 // MarkFailed records that processing will never succeed, with a reason code.
@@ -193,17 +217,22 @@ func (s *Store) MarkFailed(ctx context.Context, id, reason string) error {
 	return err
 }
 
-// Stuck returns items processing longer than age (their task was lost or
-// their worker died); the sweep enqueues them again.
-func (s *Store) Stuck(ctx context.Context, age time.Duration, limit int) ([]string, error) {
-	return s.ids(ctx, `SELECT id FROM media WHERE status = 'processing' AND updated_at < now() - $1::interval
-		ORDER BY updated_at LIMIT $2`, fmt.Sprintf("%d seconds", int(age.Seconds())), limit)
+// Stuck returns items still processing since before before (their task
+// was lost or their worker died); the sweep enqueues them again.
+func (s *Store) Stuck(ctx context.Context, before time.Time, limit int) ([]*Media, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.status = 'processing' AND m.updated_at < $1
+		ORDER BY m.updated_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
 }
 
-// Deleting returns items whose deletion task may have been lost.
-func (s *Store) Deleting(ctx context.Context, age time.Duration, limit int) ([]string, error) {
-	return s.ids(ctx, `SELECT id FROM media WHERE status = 'deleting' AND updated_at < now() - $1::interval
-		ORDER BY updated_at LIMIT $2`, fmt.Sprintf("%d seconds", int(age.Seconds())), limit)
+// Deleting returns items deleting since before before, whose deletion task
+// may have been lost.
+func (s *Store) Deleting(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM media WHERE status = 'deleting' AND updated_at < $1
+		ORDER BY updated_at LIMIT $2`, before, limit)
 }
 
 // Touch pushes an item's updated_at forward so the sweep does not pick it
@@ -215,39 +244,32 @@ func (s *Store) Touch(ctx context.Context, id string) error {
 
 // Exists reports which of ids have a media row or an upload row.
 func (s *Store) Exists(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := s.q.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
-	}
-	found := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		found[id] = true
-	}
-	return found, rows.Err()
+	return s.idSet(ctx, `SELECT id FROM media WHERE id = ANY($1) UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
 }
 
 // RawNeeded reports which of ids still need their raw upload: items still
 // processing and uploads in flight. The raw copy of an item that is ready,
 // failed or gone is a leftover (its deletion failed) that the sweep removes.
 func (s *Store) RawNeeded(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := s.q.Query(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status = 'processing'
+	return s.idSet(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status = 'processing'
 		UNION SELECT media_id FROM uploads WHERE media_id = ANY($1)`, ids)
-	if err != nil {
-		return nil, err
+}
+
+// HasObjects reports which of ids are items whose processed objects are
+// still needed: processing (an interrupted run may have written some),
+// ready, or deleting (their task removes them). A failed or missing item's
+// objects are orphans.
+func (s *Store) HasObjects(ctx context.Context, ids []string) (map[string]bool, error) {
+	return s.idSet(ctx, `SELECT id FROM media WHERE id = ANY($1) AND status IN ('processing','ready','deleting')`, ids)
+}
+
+func (s *Store) idSet(ctx context.Context, sql string, ids []string) (map[string]bool, error) {
+	found, err := s.ids(ctx, sql, ids)
+	set := make(map[string]bool, len(found))
+	for _, id := range found {
+		set[id] = true
 	}
-	need := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		need[id] = true
-	}
-	return need, rows.Err()
+	return set, err
 }
 
 func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]string, error) {

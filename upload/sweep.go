@@ -8,102 +8,223 @@ import (
 	"github.com/wxalbum/mediad/internal/blob"
 )
 
-// Sweeper finds work that fell through the cracks: items whose task was
-// lost (a crash between commit and enqueue, a killed worker), raw objects
-// without a row, and multipart uploads nobody will finish.
+// Sweeper finds work that fell through the cracks and makes the object
+// store and the database agree. Quick runs every few minutes: items whose
+// processing or deletion task was lost (a crash between commit and
+// enqueue, a killed worker) are enqueued again, raw uploads nothing needs
+// any more and multipart uploads nobody will finish are removed. Deep runs
+// hourly (and as `mediad reconcile`): one listing of the whole bucket
+// removes old objects no live row owns, under every prefix an owner has
+// claimed, and moves ready items whose stripped original is gone to failed;
+// then it does what Quick does. A fresh object (newer than the grace
+// period) and an unfinished multipart upload of a live upload are never
+// touched, so neither run races an upload in flight.
 type Sweeper struct {
-	cfg   Config
-	store *Store
-	blobs SweepBlobs
-	queue Enqueuer
+	cfg    Config
+	store  *Store
+	blobs  SweepBlobs
+	queue  Enqueuer
+	owners []KeyOwner
 }
 
 // SweepBlobs is what the sweep needs from the object store.
 type SweepBlobs interface {
 	List(ctx context.Context, prefix string, fn func(blob.Info) error) error
 	ListIncomplete(ctx context.Context, prefix string) ([]blob.IncompleteUpload, error)
-	Delete(ctx context.Context, key string) error
+	DeleteMany(ctx context.Context, keys []string) (int, error)
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 }
 
-// NewSweeper returns a Sweeper.
-func NewSweeper(cfg Config, store *Store, blobs SweepBlobs, queue Enqueuer) *Sweeper {
-	return &Sweeper{cfg: cfg.Defaults(), store: store, blobs: blobs, queue: queue}
+// KeyOwner is another feature's claim on a key prefix (account: exports/):
+// the deep sweep removes an old object under Prefix when Live does not
+// list its id. Keys under prefixes nobody claims are left alone.
+type KeyOwner struct {
+	Prefix string
+	ID     func(key string) string // the record id a key belongs to
+	Live   func(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
-// SweepReport counts what one sweep did.
+// NewSweeper returns a Sweeper; owners claim the prefixes of other features.
+func NewSweeper(cfg Config, store *Store, blobs SweepBlobs, queue Enqueuer, owners ...KeyOwner) *Sweeper {
+	s := &Sweeper{cfg: cfg.Defaults(), store: store, blobs: blobs, queue: queue}
+	s.owners = append([]KeyOwner{
+		{Prefix: RawPrefix, ID: func(k string) string { return strings.TrimPrefix(k, RawPrefix) }, Live: store.RawNeeded},
+		{Prefix: MediaPrefix, ID: mediaIDOf, Live: store.HasObjects},
+	}, owners...)
+	return s
+}
+
+func mediaIDOf(key string) string {
+	id, _, _ := strings.Cut(strings.TrimPrefix(key, MediaPrefix), "/")
+	return id
+}
+
+// SweepReport counts what a run found and (unless DryRun) fixed.
 type SweepReport struct {
-	Requeued         int `json:"requeued"`
-	DeletesRequeued  int `json:"deletes_requeued"`
-	OrphansRemoved   int `json:"orphans_removed"`
-	MultipartAborted int `json:"multipart_aborted"`
+	DryRun           bool     `json:"dry_run"`
+	ObjectsScanned   int      `json:"objects_scanned"`
+	OrphanObjects    int      `json:"orphan_objects"`
+	MissingObjects   int      `json:"rows_missing_objects"`
+	StuckRequeued    int      `json:"stuck_requeued"`
+	DeletesRequeued  int      `json:"deletes_requeued"`
+	MultipartAborted int      `json:"multipart_aborted"`
+	OrphanSample     []string `json:"orphan_sample,omitempty"`
+	MissingRowsByID  []string `json:"missing_ids,omitempty"`
 }
 
-// Run performs one sweep at now.
-func (s *Sweeper) Run(ctx context.Context, now time.Time) (SweepReport, error) {
+// Quick lists only the quarantine prefix: lost tasks, raw uploads nothing
+// needs, abandoned multipart uploads.
+func (s *Sweeper) Quick(ctx context.Context, now time.Time) (SweepReport, error) {
 	var r SweepReport
-	stuck, err := s.store.Stuck(ctx, s.cfg.StuckAfter, 500)
-	if err != nil {
-		return r, err
-	}
-	for _, id := range stuck {
-		if err := s.store.Touch(ctx, id); err != nil {
-			return r, err
-		}
-		if err := s.queue.EnqueueProcess(ctx, id); err != nil {
-			return r, err
-		}
-		r.Requeued++
-	}
-	deleting, err := s.store.Deleting(ctx, s.cfg.StuckAfter, 500)
-	if err != nil {
-		return r, err
-	}
-	for _, id := range deleting {
-		if err := s.store.Touch(ctx, id); err != nil {
-			return r, err
-		}
-		if err := s.queue.EnqueueDelete(ctx, id); err != nil {
-			return r, err
-		}
-		r.DeletesRequeued++
-	}
-	if r.OrphansRemoved, err = s.orphans(ctx, now); err != nil {
-		return r, err
-	}
-	r.MultipartAborted, err = s.multipart(ctx, now)
-	return r, err
-}
-
-// orphans removes raw objects older than the grace period that nothing
-// needs any more: no row refers to them (a crash between storing and
-// recording), or their item is no longer processing (the delete after
-// success or failure did not reach storage, e.g. on a last attempt).
-func (s *Sweeper) orphans(ctx context.Context, now time.Time) (int, error) {
-	var old []string
+	var old []blob.Info
 	err := s.blobs.List(ctx, RawPrefix, func(i blob.Info) error {
+		r.ObjectsScanned++
 		if now.Sub(i.LastModified) > s.cfg.OrphanGrace {
-			old = append(old, strings.TrimPrefix(i.Key, RawPrefix))
+			old = append(old, i)
 		}
 		return nil
 	})
-	if err != nil || len(old) == 0 {
-		return 0, err
+	if err == nil {
+		err = s.orphans(ctx, old, &r)
 	}
-	need, err := s.store.RawNeeded(ctx, old)
+	if err == nil {
+		err = s.requeue(ctx, now, &r)
+	}
+	if err == nil {
+		r.MultipartAborted, err = s.multipart(ctx, now)
+	}
+	return r, err
+}
+
+// Deep lists the whole bucket once: orphans under every claimed prefix,
+// ready items missing their original, then what Quick does. With dry it
+// only reports.
+func (s *Sweeper) Deep(ctx context.Context, now time.Time, dry bool) (SweepReport, error) {
+	r := SweepReport{DryRun: dry}
+	withOriginal := map[string]bool{}
+	var old []blob.Info
+	err := s.blobs.List(ctx, "", func(i blob.Info) error {
+		r.ObjectsScanned++
+		if strings.HasPrefix(i.Key, MediaPrefix) && strings.HasSuffix(i.Key, "/"+string(VariantOriginal)) {
+			withOriginal[mediaIDOf(i.Key)] = true
+		}
+		if now.Sub(i.LastModified) > s.cfg.OrphanGrace {
+			old = append(old, i)
+		}
+		return nil
+	})
+	if err == nil {
+		err = s.orphans(ctx, old, &r)
+	}
+	if err == nil {
+		err = s.missing(ctx, now, withOriginal, &r)
+	}
+	if err != nil || dry {
+		if dry {
+			r.StuckRequeued, err = s.countStuck(ctx, now, err)
+		}
+		return r, err
+	}
+	if err = s.requeue(ctx, now, &r); err == nil {
+		r.MultipartAborted, err = s.multipart(ctx, now)
+	}
+	return r, err
+}
+
+// orphans deletes old objects whose owner says no live record needs them.
+// A raw upload is needed only while its item is processing (or its
+// chunked upload is open): a raw copy beside a ready or failed item still
+// carries location, so it goes.
+func (s *Sweeper) orphans(ctx context.Context, old []blob.Info, r *SweepReport) error {
+	var doomed []string
+	for _, o := range s.owners {
+		var keys, ids []string
+		for _, i := range old {
+			if strings.HasPrefix(i.Key, o.Prefix) {
+				keys, ids = append(keys, i.Key), append(ids, o.ID(i.Key))
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		live, err := o.Live(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i, k := range keys {
+			if !live[ids[i]] {
+				doomed = append(doomed, k)
+			}
+		}
+	}
+	r.OrphanObjects += len(doomed)
+	r.OrphanSample = append(r.OrphanSample, doomed[:min(len(doomed), 20)]...)
+	if r.DryRun || len(doomed) == 0 {
+		return nil
+	}
+	_, err := s.blobs.DeleteMany(ctx, doomed)
+	return err
+}
+
+// missing moves ready items older than the grace period whose stripped
+// original is not in the bucket to failed (ReasonMissingObject).
+func (s *Sweeper) missing(ctx context.Context, now time.Time, withOriginal map[string]bool, r *SweepReport) error {
+	ready, err := s.store.ReadyOlderThan(ctx, now.Add(-s.cfg.OrphanGrace))
+	if err != nil {
+		return err
+	}
+	var lost []string
+	for _, id := range ready {
+		if !withOriginal[id] {
+			lost = append(lost, id)
+		}
+	}
+	r.MissingObjects, r.MissingRowsByID = len(lost), lost
+	if r.DryRun || len(lost) == 0 {
+		return nil
+	}
+	_, err = s.store.MarkMissing(ctx, lost)
+	return err
+}
+
+// requeue enqueues again the items whose processing or deletion task was
+// lost: processing or deleting for longer than StuckAfter.
+func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) error {
+	stuck, err := s.store.Stuck(ctx, now.Add(-s.cfg.StuckAfter), 500)
+	if err != nil {
+		return err
+	}
+	for _, m := range stuck {
+		if err := s.store.Touch(ctx, m.ID); err != nil {
+			return err
+		}
+		if err := s.queue.EnqueueProcess(ctx, m.ID, m.Kind); err != nil {
+			return err
+		}
+		r.StuckRequeued++
+	}
+	deleting, err := s.store.Deleting(ctx, now.Add(-s.cfg.StuckAfter), 500)
+	if err != nil {
+		return err
+	}
+	for _, id := range deleting {
+		if err := s.store.Touch(ctx, id); err != nil {
+			return err
+		}
+		if err := s.queue.EnqueueDelete(ctx, id); err != nil {
+			return err
+		}
+		r.DeletesRequeued++
+	}
+	return nil
+}
+
+func (s *Sweeper) countStuck(ctx context.Context, now time.Time, err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, id := range old {
-		if !need[id] {
-			if err := s.blobs.Delete(ctx, RawKey(id)); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
+	stuck, err := s.store.Stuck(ctx, now.Add(-s.cfg.StuckAfter), 500)
+	return len(stuck), err
 }
 
 // multipart aborts multipart uploads under the quarantine prefix that

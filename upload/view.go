@@ -41,6 +41,10 @@ func (h *Handler) view(m *Media, viewerID string) View {
 	return v
 }
 
+// URLTTL is the lifetime of the signed media URLs (MEDIA_URL_TTL), for
+// every feature that hands them out.
+func (s *Service) URLTTL() time.Duration { return s.cfg.URLTTL }
+
 // SignedURLs returns self-authorising URLs for every variant of a ready
 // item, issued to viewer ("u:<user id>" or "l:<link id>"). Nothing is
 // signed for an item that is not ready.

@@ -6,15 +6,25 @@ import (
 	"fmt"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/wxalbum/mediad/account"
+	"github.com/wxalbum/mediad/albums"
+	"github.com/wxalbum/mediad/upload"
 )
 
 // Client enqueues tasks; it implements the ports features declare
-// (upload.Enqueuer).
+// (upload.Enqueuer, albums.Dissolver, account.Tasks).
 type Client struct {
 	c    *asynq.Client
 	insp *asynq.Inspector
 	cfg  Config
 }
+
+var (
+	_ upload.Enqueuer  = (*Client)(nil)
+	_ albums.Dissolver = (*Client)(nil)
+	_ account.Tasks    = (*Client)(nil)
+)
 
 // RedisOpt returns the Asynq connection options for cfg.
 func RedisOpt(cfg Config) asynq.RedisClientOpt {
@@ -30,39 +40,60 @@ func NewClient(cfg Config) *Client {
 // Close releases the Redis connections.
 func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
 
-func (c *Client) enqueue(ctx context.Context, t *asynq.Task, err error, queue, id string) error {
+// EnqueueProcess queues processing of a media item of kind.
+func (c *Client) EnqueueProcess(ctx context.Context, mediaID string, kind upload.Kind) error {
+	return c.enqueue(ctx, processSpec(mediaID, kind, c.cfg))
+}
+
+// EnqueueDelete queues removal of a deleted media item's objects.
+func (c *Client) EnqueueDelete(ctx context.Context, mediaID string) error {
+	return c.enqueue(ctx, deleteSpec(mediaID, c.cfg))
+}
+
+// EnqueueDissolve queues an album's dissolution.
+func (c *Client) EnqueueDissolve(ctx context.Context, albumID string) error {
+	return c.enqueue(ctx, dissolveSpec(albumID, c.cfg))
+}
+
+// EnqueueAccountDelete queues the rest of an account deletion.
+func (c *Client) EnqueueAccountDelete(ctx context.Context, receiptID string) error {
+	return c.enqueue(ctx, accountDeleteSpec(receiptID, c.cfg))
+}
+
+// EnqueueExport queues building an export.
+func (c *Client) EnqueueExport(ctx context.Context, exportID string) error {
+	return c.enqueue(ctx, exportSpec(exportID, c.cfg))
+}
+
+func (c *Client) enqueue(ctx context.Context, s spec) error {
+	t, err := s.task(c.cfg)
 	if err != nil {
 		return err
 	}
 	_, err = c.c.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		// Queued, running or retrying already: the task id makes
-		// enqueueing idempotent. But a finished copy (archived after its
-		// last try, or kept as completed) would hold the id forever, so a
-		// re-enqueue from the sweep replaces it.
-		info, ierr := c.insp.GetTaskInfo(queue, id)
-		if ierr != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
-			return nil
-		}
-		if derr := c.insp.DeleteTask(queue, id); derr != nil {
-			return fmt.Errorf("replace finished task %s: %w", id, derr)
-		}
-		_, err = c.c.EnqueueContext(ctx, t)
+		err = c.replaceFinished(ctx, s, t)
 	}
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("enqueue %s: %w", t.Type(), err)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", s.typ, err)
 	}
 	return nil
 }
 
-// EnqueueProcess queues processing of a media item.
-func (c *Client) EnqueueProcess(ctx context.Context, mediaID string) error {
-	t, err := NewProcessMediaTask(mediaID, c.cfg)
-	return c.enqueue(ctx, t, err, QueueCritical, "process:"+mediaID)
-}
-
-// EnqueueDelete queues removal of a deleted media item's objects.
-func (c *Client) EnqueueDelete(ctx context.Context, mediaID string) error {
-	t, err := NewDeleteMediaTask(mediaID, c.cfg)
-	return c.enqueue(ctx, t, err, QueueDefault, "delete:"+mediaID)
+// replaceFinished handles a task id already taken. Queued, running or
+// retrying already: the task id makes enqueueing idempotent. But a finished
+// copy (archived after its last try, or kept as completed) would hold the
+// id forever, so a re-enqueue from the sweep replaces it.
+func (c *Client) replaceFinished(ctx context.Context, s spec, t *asynq.Task) error {
+	info, err := c.insp.GetTaskInfo(s.queue, s.id)
+	if err != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
+		return nil
+	}
+	if err := c.insp.DeleteTask(s.queue, s.id); err != nil {
+		return fmt.Errorf("replace finished task %s: %w", s.id, err)
+	}
+	if _, err := c.c.EnqueueContext(ctx, t); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	return nil
 }

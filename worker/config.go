@@ -6,24 +6,20 @@ import (
 )
 
 // Config configures the Asynq client, server and scheduler. Zero values
-// mean the documented defaults (see Defaults).
+// mean the documented defaults (see Defaults, the one place they are set).
 type Config struct {
 	RedisAddr       string        // default 127.0.0.1:6379
 	RedisDB         int           // default 0
 	RedisPassword   string        // default none
 	Concurrency     int           // tasks run at once; default 2
 	ShutdownTimeout time.Duration // in-flight tasks get this long to finish on stop; default 30s
-	PhotoTimeout    time.Duration // per photo task; default 2m
-	VideoTimeout    time.Duration // per video task; default 15m
+	PhotoTimeout    time.Duration // per photo, avatar or cover processing task; default 2m
+	VideoTimeout    time.Duration // per video processing task; default 15m
+	DeleteTimeout   time.Duration // per media deletion task; default 5m
+	DissolveTimeout time.Duration // per album dissolution or account deletion task; default 30m
+	ExportTimeout   time.Duration // per export task; default 30m
 	MaxRetry        int           // retries for transient faults; default 8
 }
-
-// Queue names, highest priority first.
-const (
-	QueueCritical = "critical"
-	QueueDefault  = "default"
-	QueueLow      = "low"
-)
 
 // Defaults fills zero values.
 func (c Config) Defaults() Config {
@@ -33,17 +29,19 @@ func (c Config) Defaults() Config {
 	if c.Concurrency == 0 {
 		c.Concurrency = 2
 	}
-	if c.ShutdownTimeout == 0 {
-		c.ShutdownTimeout = 30 * time.Second
-	}
-	if c.PhotoTimeout == 0 {
-		c.PhotoTimeout = 2 * time.Minute
-	}
-	if c.VideoTimeout == 0 {
-		c.VideoTimeout = 15 * time.Minute
-	}
 	if c.MaxRetry == 0 {
 		c.MaxRetry = 8
+	}
+	for _, d := range []struct {
+		p *time.Duration
+		v time.Duration
+	}{
+		{&c.ShutdownTimeout, 30 * time.Second}, {&c.PhotoTimeout, 2 * time.Minute}, {&c.VideoTimeout, 15 * time.Minute},
+		{&c.DeleteTimeout, 5 * time.Minute}, {&c.DissolveTimeout, 30 * time.Minute}, {&c.ExportTimeout, 30 * time.Minute},
+	} {
+		if *d.p == 0 {
+			*d.p = d.v
+		}
 	}
 	return c
 }
@@ -59,10 +57,4 @@ func (c Config) Validate() error {
 		return errors.New("MEDIA_WORKER_MAX_RETRY: want 1..25")
 	}
 	return nil
-}
-
-// queues weights the queues: critical work (a user waiting for a photo)
-// runs six times as often as low-priority housekeeping.
-func queues() map[string]int {
-	return map[string]int{QueueCritical: 6, QueueDefault: 3, QueueLow: 1}
 }

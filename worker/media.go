@@ -15,20 +15,64 @@ import (
 	"github.com/wxalbum/mediad/upload"
 )
 
-// Media processes and deletes media items.
-type Media struct {
-	store *upload.Store
-	blobs *blob.Store
-	proc  *process.Processor
-	queue *Client
-	log   *slog.Logger
-	// MaxImageBytes bounds how much of a raw image is read into memory.
-	MaxImageBytes int64
+// MediaStore is what the media handlers need from upload's store.
+type MediaStore interface {
+	Find(ctx context.Context, id string) (*upload.Media, error)
+	MarkFailed(ctx context.Context, id, reason string) error
+	MarkDeleting(ctx context.Context, id string) error
+	DeleteRow(ctx context.Context, id string) error
 }
 
-// NewMedia returns the media task handlers.
-func NewMedia(store *upload.Store, blobs *blob.Store, proc *process.Processor, queue *Client, log *slog.Logger) *Media {
-	return &Media{store: store, blobs: blobs, proc: proc, queue: queue, log: log, MaxImageBytes: 64 << 20}
+// ReadyRecorder turns an item ready together with its effects on other
+// owners' rows (ReadyTx); it returns the item (nil when it was not
+// processing any more) and an avatar it replaced.
+type ReadyRecorder interface {
+	MarkReady(ctx context.Context, id string, r upload.Ready) (m *upload.Media, replaced string, err error)
+}
+
+// MediaBlobs is what the media handlers need from the object store.
+type MediaBlobs interface {
+	Open(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error)
+	PutBytes(ctx context.Context, key string, b []byte, contentType string) error
+	PutFile(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	Delete(ctx context.Context, key string) error
+	DeleteMany(ctx context.Context, keys []string) (int, error)
+	List(ctx context.Context, prefix string, fn func(blob.Info) error) error
+}
+
+// Processor strips and derives (process.Processor).
+type Processor interface {
+	Image(ctx context.Context, raw []byte) (*process.ImageResult, error)
+	Video(ctx context.Context, inPath, outPath string) (*process.VideoResult, error)
+}
+
+// Deletes queues removal of an item's objects (Client).
+type Deletes interface {
+	EnqueueDelete(ctx context.Context, mediaID string) error
+}
+
+// ReasonTooLarge is the fail reason of a raw image larger than its kind's
+// upload limit (which the upload itself enforces; this guards the worker).
+const ReasonTooLarge = "too_large"
+
+// Media processes and deletes media items.
+type Media struct {
+	store   MediaStore
+	ready   ReadyRecorder
+	blobs   MediaBlobs
+	proc    Processor
+	deletes Deletes
+	log     *slog.Logger
+	maxSize func(upload.Kind) int64 // the upload limit of a kind (MEDIA_UPLOAD_MAX_*)
+	// retrying says whether a failing task will be tried again (Retrying;
+	// tests stand in for asynq's context).
+	retrying func(context.Context) bool
+}
+
+// NewMedia returns the media task handlers; maxSize is the upload limit of
+// each kind, which bounds how much of a raw image is read into memory.
+func NewMedia(store MediaStore, ready ReadyRecorder, blobs MediaBlobs, proc Processor, deletes Deletes, maxSize func(upload.Kind) int64, log *slog.Logger) *Media {
+	return &Media{store: store, ready: ready, blobs: blobs, proc: proc, deletes: deletes, maxSize: maxSize, log: log, retrying: Retrying}
 }
 
 // ProcessTask handles media:process. It is idempotent: derived objects go
@@ -52,33 +96,29 @@ func (h *Media) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if m.Status != upload.StatusProcessing {
 		return h.dropRaw(ctx, m.ID) // done before; make sure no raw copy stays
 	}
-	ready, err := h.process(ctx, m)
+	res, err := h.process(ctx, m)
 	if err != nil {
 		return h.fail(ctx, m, err)
 	}
-	applied, replaced, err := h.store.MarkReady(ctx, m.ID, *ready)
+	done, replaced, err := h.ready.MarkReady(ctx, m.ID, *res)
 	if err != nil {
 		return err
 	}
-	if !applied {
+	if done == nil {
 		return h.discardIfGone(ctx, m.ID)
 	}
 	if replaced != "" {
 		if err := h.store.MarkDeleting(ctx, replaced); err == nil {
-			_ = h.queue.EnqueueDelete(ctx, replaced)
+			_ = h.deletes.EnqueueDelete(ctx, replaced) // a lost enqueue is found by the sweep
 		}
 	}
 	return h.dropRaw(ctx, m.ID)
 }
 
 func (h *Media) fail(ctx context.Context, m *upload.Media, err error) error {
-	permanent := process.Permanent(err)
-	if !permanent && Retrying(ctx) {
+	reason, permanent := failReason(err)
+	if !permanent && h.retrying(ctx) {
 		return err
-	}
-	reason := process.Reason(err)
-	if !permanent {
-		reason = "internal"
 	}
 	h.log.Warn("processing failed", "media_id", m.ID, "reason", reason, "err", err)
 	if merr := h.store.MarkFailed(ctx, m.ID, reason); merr != nil {
@@ -88,6 +128,19 @@ func (h *Media) fail(ctx context.Context, m *upload.Media, err error) error {
 		return derr
 	}
 	return fmt.Errorf("media %s: %s: %w", m.ID, reason, asynq.SkipRetry)
+}
+
+// failReason is the stored reason of a processing error and whether the
+// input can never succeed.
+func failReason(err error) (string, bool) {
+	var tl *tooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return ReasonTooLarge, true
+	case process.Permanent(err):
+		return process.Reason(err), true
+	}
+	return process.ReasonInternal, false
 }
 
 // discardIfGone removes what this run wrote when the item was deleted, or
@@ -129,15 +182,26 @@ func (h *Media) process(ctx context.Context, m *upload.Media) (*upload.Ready, er
 	return h.image(ctx, m)
 }
 
+// tooLargeError is a raw image above its kind's limit.
+type tooLargeError struct{ limit int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("raw image larger than the upload limit of %d bytes", e.limit)
+}
+
 func (h *Media) image(ctx context.Context, m *upload.Media) (*upload.Ready, error) {
 	rc, _, err := h.blobs.Open(ctx, upload.RawKey(m.ID), nil)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(rc, h.MaxImageBytes))
+	limit := h.maxSize(m.Kind)
+	raw, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	rc.Close()
 	if err != nil {
 		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, &tooLargeError{limit: limit} // never a truncated decode
 	}
 	res, err := h.proc.Image(ctx, raw)
 	if err != nil {

@@ -3,10 +3,10 @@ package worker
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
+	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -28,7 +28,9 @@ func newTaskMetrics(reg prometheus.Registerer, opt asynq.RedisClientOpt) *taskMe
 		insp: asynq.NewInspector(opt),
 	}
 	if reg != nil {
-		reg.MustRegister(m.outcomes, m.durations, &queueCollector{insp: m.insp})
+		// Queue sizes, latency and counts by state, read from Redis at
+		// scrape time (asynq_queue_size, asynq_tasks_enqueued_total, ...).
+		reg.MustRegister(m.outcomes, m.durations, asynqmetrics.NewQueueMetricsCollector(m.insp))
 	}
 	return m
 }
@@ -50,30 +52,4 @@ func (m *taskMetrics) middleware(h asynq.Handler) asynq.Handler {
 		m.outcomes.WithLabelValues(t.Type(), outcome).Inc()
 		return err
 	})
-}
-
-// queueCollector reports queue sizes at scrape time.
-type queueCollector struct{ insp *asynq.Inspector }
-
-var queueSizeDesc = prometheus.NewDesc("mediad_queue_tasks", "Tasks in each queue by state.", []string{"queue", "state"}, nil)
-
-func (q *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- queueSizeDesc }
-
-func (q *queueCollector) Collect(ch chan<- prometheus.Metric) {
-	known, err := q.insp.Queues()
-	if err != nil {
-		return // Redis down: report nothing rather than zeros
-	}
-	for _, name := range []string{QueueCritical, QueueDefault, QueueLow} {
-		info := &asynq.QueueInfo{} // a queue never used yet is empty
-		if slices.Contains(known, name) {
-			if info, err = q.insp.GetQueueInfo(name); err != nil {
-				continue
-			}
-		}
-		for state, n := range map[string]int{"pending": info.Pending, "active": info.Active,
-			"scheduled": info.Scheduled, "retry": info.Retry, "archived": info.Archived} {
-			ch <- prometheus.MustNewConstMetric(queueSizeDesc, prometheus.GaugeValue, float64(n), name, state)
-		}
-	}
 }

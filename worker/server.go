@@ -45,15 +45,23 @@ func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server
 	return s, nil
 }
 
-// Handle registers h for task type pattern.
-func (s *Server) Handle(pattern string, h asynq.Handler) { s.mux.Handle(pattern, h) }
-
-// Every schedules a periodic task (cron spec such as "@every 5m"); its
-// unique option keeps several schedulers from piling up copies.
-func (s *Server) Every(spec, taskType string, queue string) error {
-	_, err := s.sched.Register(spec, asynq.NewTask(taskType, nil),
-		asynq.Queue(queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
-	return err
+// Register routes every task type of tasks.go to its handler and
+// schedules the periodic tasks; each periodic task's unique option keeps
+// several schedulers from piling up copies.
+func (s *Server) Register(media *Media, jobs *Jobs) error {
+	for typ, h := range map[string]asynq.HandlerFunc{
+		TypeProcessMedia: media.ProcessTask, TypeDeleteMedia: media.DeleteTask,
+		TypeDissolveAlbum: jobs.Dissolve, TypeDeleteAccount: jobs.DeleteAccount, TypeBuildExport: jobs.BuildExport,
+		TypeSweep: jobs.Sweep, TypeReconcile: jobs.Reconcile, TypeExpireUploads: jobs.ExpireUploads, TypeRetention: jobs.Retention,
+	} {
+		s.mux.Handle(typ, h)
+	}
+	var errs []error
+	for _, p := range periodic {
+		_, err := s.sched.Register(p.spec, asynq.NewTask(p.typ, nil), asynq.Queue(p.queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // Run starts the workers and the scheduler and blocks until ctx ends, then

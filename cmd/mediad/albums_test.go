@@ -16,7 +16,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
@@ -1230,8 +1229,18 @@ func TestAlbumDissolution(t *testing.T) {
 		if u == o {
 			want = 0
 		}
-		if n := a.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'album_dissolved'`, u.id); n != want {
-			t.Errorf("%s has %d album_dissolved notifications, want %d", u.name, n, want)
+		// Each member reads the notice through GET /v1/me/notifications.
+		var notes struct {
+			Notifications []struct {
+				ID        string    `json:"id"`
+				Kind      string    `json:"kind"`
+				CreatedAt time.Time `json:"created_at"`
+			} `json:"notifications"`
+		}
+		a.do("GET", "/v1/me/notifications", u.tok, nil, 200, &notes)
+		if n := len(notes.Notifications); n != want || (n == 1 && (notes.Notifications[0].Kind != "album_dissolved" ||
+			time.Since(notes.Notifications[0].CreatedAt) > time.Minute)) {
+			t.Errorf("%s reads notifications %+v, want %d album_dissolved", u.name, notes.Notifications, want)
 		}
 	}
 
@@ -1245,9 +1254,7 @@ func TestAlbumDissolution(t *testing.T) {
 		ids[i] = it.id
 	}
 	ids = albSorted(ids)
-	h := worker.NewAlbums(albums.NewStore(a.pool), a.blob, slog.New(slog.NewTextHandler(io.Discard, nil)), 2)
-	payload, _ := json.Marshal(worker.AlbumPayload{AlbumID: alb.ID})
-	task := asynq.NewTask(worker.TypeDissolveAlbum, payload)
+	h := albums.NewService(albums.Config{DissolveBatch: 2}, a.pool, nil, nil, a.blob)
 	bg := context.Background()
 	lock, err := a.pool.Begin(bg)
 	if err != nil {
@@ -1259,7 +1266,7 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 	ctx, kill := context.WithCancel(bg)
 	done := make(chan error, 1)
-	go func() { done <- h.DissolveTask(ctx, task) }()
+	go func() { _, err := h.RunDissolution(ctx, alb.ID); done <- err }()
 	blocked := poll(20*time.Second, func() bool {
 		return a.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 			AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM media%'`) == 1
@@ -1321,7 +1328,7 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 
 	// Running the task again changes nothing.
-	if err := h.DissolveTask(bg, task); err != nil {
+	if _, err := h.RunDissolution(bg, alb.ID); err != nil {
 		t.Errorf("second run: %v", err)
 	}
 	if diff := cmp.Diff(r, a.albReceipt(o, alb.ID)); diff != "" {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
+	"strings"
 	"time"
-
-	"github.com/hibiken/asynq"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,10 +14,10 @@ import (
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
 	"github.com/wxalbum/mediad/internal/ratelimit"
-	"github.com/wxalbum/mediad/internal/reconcile"
-	"github.com/wxalbum/mediad/internal/retention"
 	"github.com/wxalbum/mediad/internal/signer"
+	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/retention"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
@@ -37,12 +35,14 @@ type app struct {
 	uploads  *upload.Service
 	store    *upload.Store
 	albums   *albums.Handler
+	albumSvc *albums.Service
 	albumDB  *albums.Store
 	shares   *share.Handler
 	shareSvc *share.Service
 	changes  db.Changes // what share link pages may be served from cache
 	account  *account.Handler
-	accts    *account.Store
+	accounts *account.Service
+	notes    *notify.Handler
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -62,20 +62,21 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		auth:  auth.NewHandler(authSvc),
 		store: upload.NewStore(d.pool),
 	}
-	limiter := ratelimit.New(d.redis, "upload", cfg.Upload.Defaults().RatePerMinute)
+	limiter := ratelimit.New(d.redis, "upload", cfg.Upload.RatePerMinute)
 	a.uploads, err = upload.NewService(cfg.Upload, a.store, d.blob, a.tasks, limiter, sg, log)
 	if err != nil {
 		return nil, err
 	}
 	a.media = upload.NewHandler(a.uploads, auth.UserID, cfg.PublicURL)
 	a.albumDB = albums.NewStore(d.pool)
-	albumSvc := albums.NewService(cfg.Albums, a.albumDB, a.uploads, a.tasks)
-	a.albums = albums.NewHandler(albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.Defaults().URLTTL)
-	badTries := ratelimit.NewWindow(d.redis, "unlock", 5, 15*time.Minute)
+	a.albumSvc = albums.NewService(cfg.Albums, d.pool, a.uploads, a.tasks, d.blob)
+	a.albums = albums.NewHandler(a.albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
+	badTries := ratelimit.NewPer(d.redis, "unlock", 5, 15*time.Minute)
 	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, badTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
-	a.accts = account.NewStore(d.pool)
-	a.account = account.NewHandler(a.accts, a.tasks, d.blob, sg, auth.UserID, cfg.PublicURL, cfg.ExportTTL)
+	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks)
+	a.account = account.NewHandler(a.accounts, sg, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
+	a.notes = notify.NewHandler(notify.NewStore(d.pool), auth.UserID)
 	// Public routes are the hot path of a popular link: the per-network
 	// limit settles with Redis in batches of 16 (exact near the limit).
 	perAddr := ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute).Batched(16)
@@ -96,36 +97,51 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	return a, nil
 }
 
+// sweeper is upload's quick and deep sweep, with account's claim on the
+// exports/ prefix.
+func (a *app) sweeper() *upload.Sweeper {
+	exports := upload.KeyOwner{
+		Prefix: account.ExportPrefix,
+		ID:     func(k string) string { return strings.TrimSuffix(strings.TrimPrefix(k, account.ExportPrefix), ".zip") },
+		Live:   account.NewStore(a.deps.pool).LiveExports,
+	}
+	return upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks, exports)
+}
+
+// retentionRules lists every retention rule: a period from the
+// configuration and the purge method of the store that owns the data.
+func retentionRules(c retention.Config, p db.Conn, accounts *account.Service) []retention.Rule {
+	c = c.Defaults()
+	return []retention.Rule{
+		{Name: "exports", Purge: accounts.PurgeExpiredExports},
+		{Name: "share_links", Keep: c.DeadLinks, Purge: share.NewStore(p).PurgeDead},
+		{Name: "invites", Keep: c.ExpiredInvite, Purge: albums.NewStore(p).PurgeInvites},
+		{Name: "open_counts", Keep: c.OpenCounts, Purge: share.NewStore(p).PurgeOpens},
+		{Name: "notifications", Keep: c.Notifications, Purge: notify.NewStore(p).Purge},
+		{Name: "failed_media", Keep: c.FailedMedia, Purge: upload.NewStore(p).PurgeFailed},
+		{Name: "sessions", Purge: auth.NewStore(p).PurgeSessions},
+		{Name: "deletion_receipts", Keep: c.Receipts, Purge: account.NewStore(p).PurgeReceipts},
+		{Name: "dissolution_receipts", Keep: c.Receipts, Purge: albums.NewStore(p).PurgeDissolutions},
+	}
+}
+
 func (a *app) registerTasks(srv *worker.Server) error {
 	proc, err := process.New(a.cfg.Process)
 	if err != nil {
 		return err
 	}
-	media := worker.NewMedia(a.store, a.deps.blob, proc, a.tasks, a.log)
-	house := worker.NewHousekeeping(upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks), a.uploads, a.albumDB, a.tasks, a.log)
-	dissolver := worker.NewAlbums(a.albumDB, a.deps.blob, a.log, a.cfg.Albums.Defaults().DissolveBatch)
-	accounts := worker.NewAccounts(a.accts, dissolver, a.albumDB, a.deps.blob, a.log)
-	keeper := worker.NewKeeper(retention.New(a.cfg.Retention, a.deps.pool, a.deps.blob), a.reconciler(), a.accts, a.tasks, a.log)
-	srv.Handle(worker.TypeProcessMedia, asynq.HandlerFunc(media.ProcessTask))
-	srv.Handle(worker.TypeDeleteMedia, asynq.HandlerFunc(media.DeleteTask))
-	srv.Handle(worker.TypeSweepMedia, asynq.HandlerFunc(house.Sweep))
-	srv.Handle(worker.TypeExpireUploads, asynq.HandlerFunc(house.ExpireUploads))
-	srv.Handle(worker.TypeDissolveAlbum, asynq.HandlerFunc(dissolver.DissolveTask))
-	srv.Handle(worker.TypeDeleteAccount, asynq.HandlerFunc(accounts.DeleteTask))
-	srv.Handle(worker.TypeBuildExport, asynq.HandlerFunc(accounts.ExportTask))
-	srv.Handle(worker.TypeRetention, asynq.HandlerFunc(keeper.Retention))
-	srv.Handle(worker.TypeReconcile, asynq.HandlerFunc(keeper.Reconcile))
-	return errors.Join(
-		srv.Every("@every 5m", worker.TypeSweepMedia, worker.QueueLow),
-		srv.Every("@every 15m", worker.TypeExpireUploads, worker.QueueLow),
-		srv.Every("@every 1h", worker.TypeRetention, worker.QueueLow),
-		srv.Every("@every 1h", worker.TypeReconcile, worker.QueueLow),
-	)
-}
-
-func (a *app) reconciler() *reconcile.Reconciler {
-	up := a.cfg.Upload.Defaults()
-	return reconcile.New(a.deps.pool, a.deps.blob, a.tasks, up.OrphanGrace, up.StuckAfter)
+	media := worker.NewMedia(a.store, worker.ReadyTx{Conn: a.deps.pool}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
+	jobs := &worker.Jobs{
+		Dissolutions: a.albumSvc,
+		Accounts:     a.accounts,
+		Sweeps:       a.sweeper(),
+		Expirer:      a.uploads,
+		Requeue:      a.tasks,
+		Rules:        retentionRules(a.cfg.Retention, a.deps.pool, a.accounts),
+		Log:          a.log,
+		Now:          time.Now,
+	}
+	return srv.Register(media, jobs)
 }
 
 func (a *app) close() {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -27,12 +25,12 @@ import (
 	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/blob"
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/db/dbtest"
 	"github.com/wxalbum/mediad/internal/ids"
-	"github.com/wxalbum/mediad/internal/reconcile"
-	"github.com/wxalbum/mediad/internal/retention"
 	"github.com/wxalbum/mediad/internal/testenv"
-	"github.com/wxalbum/mediad/worker"
+	"github.com/wxalbum/mediad/retention"
+	"github.com/wxalbum/mediad/upload"
 )
 
 // "Your data": export, account deletion with its receipt, item deletion,
@@ -298,6 +296,10 @@ func TestDataExport(t *testing.T) {
 	e.waitReady(bob.tok, bobs)
 	shareTok, shareID := datShare(e, ann, "album_id", trip)
 
+	// A notice ann received (an album of hers was dissolved by its owner).
+	noteID := ids.New()
+	dbtest.MustExec(t, e.pool, `INSERT INTO notifications (id, user_id, kind) VALUES ($1, $2, 'album_dissolved')`, noteID, ann.id)
+
 	var created struct {
 		ID string `json:"id"`
 	}
@@ -321,13 +323,20 @@ func TestDataExport(t *testing.T) {
 		t.Errorf("size %v, downloaded %d bytes", x.Size, len(body))
 	}
 	files := datUnzip(t, body)
-	want := []string{"albums.json", "media.json", "profile.json", "shares.json"}
+	want := []string{"albums.json", "media.json", "notifications.json", "profile.json", "shares.json"}
 	for id := range mine {
 		want = append(want, "media/"+id+".jpg")
 	}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, slices.Sorted(maps.Keys(files))); diff != "" {
 		t.Errorf("zip entries (-want +got):\n%s", diff)
+	}
+	var notes []struct {
+		ID, Kind string
+	}
+	datDecode(t, "notifications.json", files["notifications.json"], &notes)
+	if len(notes) != 1 || notes[0].ID != noteID || notes[0].Kind != "album_dissolved" {
+		t.Errorf("notifications.json: %+v, want the one notice", notes)
 	}
 	for id, b := range originals {
 		if !bytes.Equal(files["media/"+id+".jpg"], b) {
@@ -352,15 +361,15 @@ func TestDataExport(t *testing.T) {
 	}
 
 	// Retention, on an injected clock: kept within MEDIA_EXPORT_TTL, gone after.
-	p := retention.New(retention.Config{}, e.pool, e.blob)
+	p := datRetention(e.pool, e.blob)
 	ctx := context.Background()
-	if _, err := p.Run(ctx, time.Now().Add(23*time.Hour)); err != nil {
+	if _, err := p(ctx, time.Now().Add(23*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.blob.Stat(ctx, account.ExportKey(x.ID)); err != nil {
 		t.Fatalf("export object gone before its TTL: %v", err)
 	}
-	counts, err := p.Run(ctx, time.Now().Add(25*time.Hour))
+	counts, err := p(ctx, time.Now().Add(25*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -662,11 +671,8 @@ func datKilledRuns(t *testing.T, e *engine, s *datScene, receiptID string) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	as := albums.NewStore(pool)
-	h := worker.NewAccounts(account.NewStore(pool), worker.NewAlbums(as, e.blob, log, 1), as, e.blob, log)
-	payload, _ := json.Marshal(worker.IDPayload{ID: receiptID})
-	task := asynq.NewTask(worker.TypeDeleteAccount, payload)
+	al := albums.NewService(albums.Config{DissolveBatch: 1}, pool, nil, nil, e.blob)
+	h := account.NewService(account.Config{}, pool, al, e.blob, nil)
 	kill := func(sql string, after bool, skip int) {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -674,7 +680,7 @@ func datKilledRuns(t *testing.T, e *engine, s *datScene, receiptID string) {
 		k.mu.Lock()
 		k.sql, k.after, k.skip, k.cancel, k.fired = sql, after, skip, cancel, false
 		k.mu.Unlock()
-		err := h.DeleteTask(ctx, task)
+		err := h.RunDeletion(ctx, receiptID)
 		if !k.fired || err == nil {
 			t.Fatalf("run killed at %q: fired %v, err %v", sql, k.fired, err)
 		}
@@ -905,7 +911,7 @@ func TestDataRetention(t *testing.T) {
 	id = add("dissolution receipt", "dissolution_receipts", "album_dissolutions", "album_id = $1")
 	exec(`INSERT INTO album_dissolutions (album_id, owner_id, items_total, started_at, finished_at) VALUES ($1, $2, 0, $3, $3)`, id, user, base)
 
-	p := retention.New(retention.Config{}, pool, bs)
+	p := datRetention(pool, bs)
 	steps := []struct {
 		after time.Duration
 		gone  []string
@@ -927,7 +933,7 @@ func TestDataRetention(t *testing.T) {
 	}
 	gone := map[string]bool{}
 	for _, st := range steps {
-		counts, err := p.Run(ctx, base.Add(st.after))
+		counts, err := p(ctx, base.Add(st.after))
 		if err != nil {
 			t.Fatalf("+%v: %v", st.after, err)
 		}
@@ -952,6 +958,15 @@ func TestDataRetention(t *testing.T) {
 	}
 }
 
+// datRetention runs the engine's retention rules (the same list the
+// retention:purge task runs) on pool and bs.
+func datRetention(pool db.Conn, bs *blob.Store) func(context.Context, time.Time) (map[string]int64, error) {
+	rules := retentionRules(retention.Config{}, pool, account.NewService(account.Config{}, pool, nil, bs, nil))
+	return func(ctx context.Context, now time.Time) (map[string]int64, error) {
+		return retention.Run(ctx, now, rules)
+	}
+}
+
 // datMediaStatus returns an item's status and fail reason.
 func datMediaStatus(e *engine, id string) string {
 	e.t.Helper()
@@ -971,12 +986,14 @@ type datQueue struct {
 	ids []string
 }
 
-func (q *datQueue) EnqueueProcess(_ context.Context, id string) error {
+func (q *datQueue) EnqueueProcess(_ context.Context, id string, _ upload.Kind) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.ids = append(q.ids, id)
 	return nil
 }
+
+func (q *datQueue) EnqueueDelete(context.Context, string) error { return nil }
 
 func (q *datQueue) got() []string {
 	q.mu.Lock()
@@ -1019,29 +1036,31 @@ func TestDataReconcile(t *testing.T) {
 	}
 
 	q := &datQueue{}
-	r := reconcile.New(e.pool, e.blob, q, time.Hour, 150*time.Minute)
+	exports := upload.KeyOwner{Prefix: account.ExportPrefix, Live: account.NewStore(e.pool).LiveExports,
+		ID: func(k string) string { return strings.TrimSuffix(strings.TrimPrefix(k, account.ExportPrefix), ".zip") }}
+	r := upload.NewSweeper(upload.Config{OrphanGrace: time.Hour, StuckAfter: 150 * time.Minute}, upload.NewStore(e.pool), e.blob, q, exports)
 	now := time.Now().Add(2 * time.Hour)
-	want := reconcile.Report{DryRun: true, ObjectsScanned: len(before), OrphanObjects: len(orphans), MissingObjects: 1,
+	want := upload.SweepReport{DryRun: true, ObjectsScanned: len(before), OrphanObjects: len(orphans), MissingObjects: 1,
 		StuckRequeued: 1, OrphanSample: orphans, MissingRowsByID: []string{lost}}
-	rep, err := r.Run(ctx, now, true)
+	rep, err := r.Deep(ctx, now, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(rep.OrphanSample)
-	if diff := cmp.Diff(want, *rep); diff != "" {
+	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("dry run report (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(before, e.keys("")); diff != "" || len(q.got()) != 0 || datMediaStatus(e, lost) != "ready" {
 		t.Fatalf("dry run changed something: keys (-before +after):\n%s\nqueued %v, lost item %s", diff, q.got(), datMediaStatus(e, lost))
 	}
 
-	rep, err = r.Run(ctx, now, false)
+	rep, err = r.Deep(ctx, now, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want.DryRun = false
 	slices.Sort(rep.OrphanSample)
-	if diff := cmp.Diff(want, *rep); diff != "" {
+	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
 	kept := slices.DeleteFunc(slices.Clone(before), func(k string) bool { return slices.Contains(orphans, k) })
@@ -1073,7 +1092,7 @@ func TestDataReconcile(t *testing.T) {
 	}
 
 	// The next run: the failed item's remaining renditions are orphans now.
-	rep, err = r.Run(ctx, now, false)
+	rep, err = r.Deep(ctx, now, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1090,7 +1109,7 @@ func TestDataReconcile(t *testing.T) {
 	if err := run(ctx, []string{"mediad", "reconcile", "--dry-run"}, getenv, &out, io.Discard); err != nil {
 		t.Fatalf("mediad reconcile --dry-run: %v", err)
 	}
-	var cli reconcile.Report
+	var cli upload.SweepReport
 	if err := json.Unmarshal(out.Bytes(), &cli); err != nil {
 		t.Fatalf("reconcile output is not a JSON report: %v\n%s", err, out.String())
 	}

@@ -106,6 +106,29 @@ func startEngine(t *testing.T, mode string, overrides map[string]string) *engine
 	for k, v := range overrides {
 		env[k] = v
 	}
+	return launch(t, mode, env, pool, bs, api, met)
+}
+
+// startAnother runs another `mediad <mode>` of the same deployment: e's
+// database, bucket and Redis database, its own sockets, plus overrides
+// (another database role, say).
+func (e *engine) startAnother(mode string, overrides map[string]string) *engine {
+	e.t.Helper()
+	api, met := listenLocal(e.t), listenLocal(e.t)
+	env := map[string]string{}
+	for k, v := range e.env {
+		env[k] = v
+	}
+	for k, v := range overrides {
+		env[k] = v
+	}
+	env["MEDIA_HTTP_ADDR"], env["MEDIA_METRICS_ADDR"] = api.Addr().String(), met.Addr().String()
+	return launch(e.t, mode, env, e.pool, e.blob, api, met)
+}
+
+// launch runs `mediad <mode>` with env on api and met until the test ends.
+func launch(t *testing.T, mode string, env map[string]string, pool *pgxpool.Pool, bs *blob.Store, api, met *net.TCPListener) *engine {
+	t.Helper()
 	env["MEDIA_PUBLIC_URL"] = "http://" + env["MEDIA_HTTP_ADDR"]
 	ctx, cancel := engineContext(api, met)
 	e := &engine{t: t, base: env["MEDIA_PUBLIC_URL"], pool: pool, blob: bs, env: env, errc: make(chan error, 1),

@@ -90,13 +90,17 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 	if errorCode(t, b) != "not_found" {
 		t.Errorf("unknown route body %s", b)
 	}
+	// A queue exists once a task went through it.
+	tok := e.login("metrics")
+	e.uploadOK(tok, upfile{kind: "photo", data: jpegHead(t, 4096, 1)})
 	resp, err := http.Get("http://" + e.env["MEDIA_METRICS_ADDR"] + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	m, _ := io.ReadAll(resp.Body)
-	for _, want := range []string{`mediad_http_requests_total{method="GET",route="/readyz",status="200"}`, "mediad_queue_tasks"} {
+	for _, want := range []string{`mediad_http_requests_total{method="GET",route="/readyz",status="200"}`,
+		`asynq_queue_size{queue="critical"}`, `asynq_tasks_enqueued_total{queue="critical",state=`} {
 		if !bytes.Contains(m, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}

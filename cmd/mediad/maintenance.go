@@ -13,11 +13,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wxalbum/mediad/internal/blob"
-	"github.com/wxalbum/mediad/internal/reconcile"
+	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
 )
 
-// reconcileCmd runs the reconciler once and prints its report.
+// reconcileCmd runs the deep sweep once (upload.Sweeper.Deep, what the
+// hourly storage:reconcile task runs) and prints its report.
 func reconcileCmd(ctx context.Context, cfg Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	dry := false
 	for _, a := range args {
@@ -33,15 +34,12 @@ func reconcileCmd(ctx context.Context, cfg Config, log *slog.Logger, args []stri
 		return err
 	}
 	defer d.Close()
-	q := worker.NewClient(cfg.Worker)
-	defer q.Close()
-	up := cfg.Upload.Defaults()
-	rep, err := reconcile.New(d.pool, d.blob, q, up.OrphanGrace, up.StuckAfter).Run(ctx, time.Now(), dry)
-	if rep != nil {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(rep)
-	}
+	a := &app{cfg: cfg, log: log, deps: d, tasks: worker.NewClient(cfg.Worker), store: upload.NewStore(d.pool)}
+	defer a.close()
+	rep, err := a.sweeper().Deep(ctx, time.Now(), dry)
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(rep)
 	return err
 }
 

@@ -486,7 +486,7 @@ func TestProcessingIsIdempotentAndRerunSafe(t *testing.T) {
 
 	// Two deliveries of the same task at once (a duplicate run).
 	h := procMediaHandler(t, e)
-	task, err := worker.NewProcessMediaTask(m.ID, worker.Config{})
+	task, err := worker.NewProcessMediaTask(m.ID, upload.KindPhoto, worker.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,7 +562,8 @@ func procMediaHandler(t *testing.T, e *engine) *worker.Media {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return worker.NewMedia(upload.NewStore(e.pool), e.blob, proc, procClient(t, e), slog.New(slog.DiscardHandler))
+	return worker.NewMedia(upload.NewStore(e.pool), worker.ReadyTx{Conn: e.pool}, e.blob, proc, procClient(t, e),
+		upload.Config{}.Defaults().MaxSize, slog.New(slog.DiscardHandler))
 }
 
 // procObjects maps each object under media/<id>/ to its ETag and time.
@@ -656,7 +657,7 @@ func TestTransientFaultRetriesThenFails(t *testing.T) {
 		t.Fatalf("quarantine holds %v, want only the failed item's raw copy", keys)
 	}
 	sw := upload.NewSweeper(upload.Config{OrphanGrace: time.Nanosecond}, upload.NewStore(e.pool), e.blob, procClient(t, e))
-	if _, err := sw.Run(context.Background(), time.Now()); err != nil {
+	if _, err := sw.Quick(context.Background(), time.Now()); err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
 	if keys := procKeys(e, upload.RawPrefix); len(keys) != 0 {
@@ -686,7 +687,7 @@ func TestKilledWorkerIsFinishedBySweep(t *testing.T) {
 		k.killWhenActive(t, k.spawn(t, true))
 		// A sweep now re-enqueues the stuck item but must not start a
 		// second copy next to the orphaned one.
-		if r, err := k.sweep.Run(context.Background(), time.Now()); err != nil || r.Requeued != 1 {
+		if r, err := k.sweep.Quick(context.Background(), time.Now()); err != nil || r.StuckRequeued != 1 {
 			t.Fatalf("sweep: %+v, %v; want one item requeued", r, err)
 		}
 		if st, _ := procTaskState(t, k.in, k.m.ID); st != asynq.TaskStateActive {
@@ -714,7 +715,7 @@ func TestKilledWorkerIsFinishedBySweep(t *testing.T) {
 			t.Fatalf("item after its task was archived: %s", got.Status)
 		}
 		// Nothing will run it again but the sweep.
-		if r, err := k.sweep.Run(context.Background(), time.Now()); err != nil || r.Requeued != 1 {
+		if r, err := k.sweep.Quick(context.Background(), time.Now()); err != nil || r.StuckRequeued != 1 {
 			t.Fatalf("sweep: %+v, %v; want one item requeued", r, err)
 		}
 		k.checkFinished(t)

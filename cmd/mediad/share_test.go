@@ -21,6 +21,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -962,36 +963,28 @@ func shrFind(t *testing.T, e *engine, u shrUser, id string) shrLink {
 	return shrLink{}
 }
 
-// shrFreshWindow waits out the end of a fixed rate-limit window of
-// length d when less than 5 seconds of it are left, so a burst of test
-// requests is counted in one window.
-func shrFreshWindow(d time.Duration) {
-	if left := d - time.Duration(time.Now().UnixNano()%int64(d)); left < 5*time.Second {
-		time.Sleep(left + 50*time.Millisecond)
-	}
-}
-
-// After 5 wrong passwords within 15 minutes from one address, even the
-// right password is refused with 429.
+// After 5 tries within 15 minutes from one network, even the right
+// password is refused with 429 and a Retry-After.
 func (s *shrState) testLockout(t *testing.T) {
 	e := s.e
 	const pw = "right-one-7"
 	l := s.albumLink(t, s.olivia, s.lake, map[string]any{"password": pw})
-	shrFreshWindow(15 * time.Minute)
 	wrong := func(i int) {
 		t.Helper()
 		if status, b := shrUnlock(t, e, l.Token, fmt.Sprintf("guess-%d", i)); status != 401 || errorCode(t, b) != "wrong_password" {
 			t.Fatalf("wrong try %d: %d %.300s, want 401 wrong_password", i, status, b)
 		}
 	}
-	for i := range 4 {
+	for i := range 3 {
 		wrong(i + 1)
 	}
-	shrUnlockOK(t, e, l.Token, pw) // four wrong tries are not yet too many
-	wrong(5)
+	shrUnlockOK(t, e, l.Token, pw) // every try counts, the right one too: four so far
+	wrong(4)
 	for i := range 2 {
-		if status, b := shrUnlock(t, e, l.Token, pw); status != 429 || errorCode(t, b) != "rate_limited" {
-			t.Errorf("right password #%d after 5 wrong tries: %d %.300s, want 429 rate_limited", i+1, status, b)
+		status, hdr, b := shrCall(t, e, "POST", "/v1/public/shares/"+l.Token+"/unlock", "", nil, map[string]string{"password": pw})
+		if status != 429 || errorCode(t, b) != "rate_limited" || hdr.Get("Retry-After") == "" {
+			t.Errorf("right password #%d after 5 tries: %d Retry-After %q %.300s, want 429 rate_limited with Retry-After",
+				i+1, status, hdr.Get("Retry-After"), b)
 		}
 	}
 	if status, _ := shrOpen(t, e, l.Token, "", ""); status != 401 {
@@ -1263,7 +1256,6 @@ func TestShareRateLimit(t *testing.T) {
 	u := shrLogin(t, e, "RateShr")
 	album := shrAlbum(t, e, u, "Quiet", nil)
 	l := shrCreate(t, e, u, map[string]any{"album_id": album})
-	shrFreshWindow(time.Minute)
 	var got []int
 	for range 5 {
 		status, _ := shrOpen(t, e, l.Token, "", "")
@@ -1272,8 +1264,10 @@ func TestShareRateLimit(t *testing.T) {
 	if !slices.Equal(got, []int{200, 200, 200, 200, 200}) {
 		t.Errorf("first 5 requests: %v, want all 200", got)
 	}
-	if status, b := shrOpen(t, e, l.Token, "", ""); status != 429 || errorCode(t, b) != "rate_limited" {
-		t.Errorf("6th request: %d %.300s, want 429 rate_limited", status, b)
+	status, hdr, b := shrCall(t, e, "GET", "/v1/public/shares/"+l.Token, "", nil, nil)
+	if retry, _ := strconv.Atoi(hdr.Get("Retry-After")); status != 429 || errorCode(t, b) != "rate_limited" || retry < 1 || retry > 12 {
+		// 5 per minute: the next request is allowed 12 s after the first.
+		t.Errorf("6th request: %d Retry-After %q %.300s, want 429 rate_limited, Retry-After 1..12", status, hdr.Get("Retry-After"), b)
 	}
 	unlock, _ := shrUnlock(t, e, l.Token, "x")
 	unknown, _ := shrOpen(t, e, strings.Repeat("B", 43), "", "")

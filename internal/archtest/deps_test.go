@@ -38,28 +38,73 @@ func listPackages(t *testing.T) []pkg {
 	return pkgs
 }
 
-func TestDependencyDirection(t *testing.T) {
-	forbidden := map[string][]string{
-		mod + "process": {"github.com/jackc/pgx", "github.com/minio/minio-go", "github.com/hibiken/asynq",
-			"github.com/gofiber/fiber", "github.com/redis/go-redis", "net/http", mod},
-		mod + "upload":         {mod + "albums", mod + "share", mod + "worker", mod + "cmd"},
-		mod + "internal/blob":  {mod + "upload", mod + "worker", mod + "albums", mod + "share"},
-		mod + "internal/httpx": {mod + "upload", mod + "worker", mod + "albums", mod + "share"},
-	}
-	pkgs := listPackages(t)
-	if len(pkgs) < 8 {
-		t.Fatalf("go list found only %d packages", len(pkgs))
-	}
+// domain lists the feature packages. internal/ is plumbing only: none of
+// its packages may depend on one of these.
+var domain = []string{"upload", "process", "albums", "share", "worker", "account", "auth", "notify", "retention"}
+
+// forbidden maps a package to what it must not depend on (directly or
+// not): the arrows of the house point one way.
+var forbidden = map[string][]string{
+	mod + "process": {"github.com/jackc/pgx", "github.com/minio/minio-go", "github.com/hibiken/asynq",
+		"github.com/gofiber/fiber", "github.com/redis/go-redis", "net/http", mod},
+	mod + "upload":    {mod + "albums", mod + "share", mod + "worker", mod + "account", mod + "auth", mod + "notify", mod + "retention"},
+	mod + "albums":    {mod + "share", mod + "worker", mod + "account", mod + "auth"},
+	mod + "share":     {mod + "worker", mod + "account", mod + "auth"},
+	mod + "notify":    {mod + "upload", mod + "albums", mod + "share", mod + "worker", mod + "account", mod + "auth"},
+	mod + "retention": {mod},
+	mod + "auth":      {mod + "upload", mod + "albums", mod + "share", mod + "worker", mod + "account"},
+	mod + "account":   {mod + "worker"},
+}
+
+// violations returns every forbidden arrow among pkgs.
+func violations(pkgs []pkg) []string {
+	var out []string
 	for _, p := range pkgs {
+		internal := strings.HasPrefix(p.ImportPath, mod+"internal/")
 		for _, dep := range p.Deps {
-			if strings.HasPrefix(dep, mod+"cmd") && !strings.HasPrefix(p.ImportPath, mod+"cmd") {
-				t.Errorf("%s imports %s: nothing may import cmd", p.ImportPath, dep)
+			if !strings.HasPrefix(dep, mod) || dep == p.ImportPath {
+				continue
 			}
-			for _, bad := range forbidden[p.ImportPath] {
-				if strings.HasPrefix(dep, bad) && dep != p.ImportPath {
-					t.Errorf("%s depends on %s", p.ImportPath, dep)
+			if strings.HasPrefix(dep, mod+"cmd") && !strings.HasPrefix(p.ImportPath, mod+"cmd") {
+				out = append(out, p.ImportPath+" depends on "+dep+": nothing may import cmd")
+			}
+			for _, d := range domain {
+				if internal && (dep == mod+d || strings.HasPrefix(dep, mod+d+"/")) {
+					out = append(out, p.ImportPath+" depends on "+dep+": internal/ is plumbing and imports no feature")
 				}
 			}
 		}
+		for _, dep := range p.Deps {
+			for _, bad := range forbidden[p.ImportPath] {
+				if strings.HasPrefix(dep, bad) && dep != p.ImportPath {
+					out = append(out, p.ImportPath+" depends on "+dep)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestDependencyDirection(t *testing.T) {
+	pkgs := listPackages(t)
+	if len(pkgs) < 12 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	for _, v := range violations(pkgs) {
+		t.Error(v)
+	}
+}
+
+// TestDependencyCheckSeesAViolation feeds the check a graph with arrows
+// the house forbids, so a passing TestDependencyDirection means something.
+func TestDependencyCheckSeesAViolation(t *testing.T) {
+	bad := []pkg{
+		{ImportPath: mod + "internal/blob", Deps: []string{mod + "upload", mod + "process"}},
+		{ImportPath: mod + "albums", Deps: []string{mod + "share"}},
+		{ImportPath: mod + "upload", Deps: []string{mod + "worker"}},
+		{ImportPath: mod + "share", Deps: []string{mod + "cmd/mediad"}},
+	}
+	if got := violations(bad); len(got) != 5 {
+		t.Errorf("violations found: %d, want 5:\n%s", len(got), strings.Join(got, "\n"))
 	}
 }

@@ -36,6 +36,21 @@ type Config struct {
 	PartSize  int64 // streaming upload part size; default 8 MiB
 }
 
+// Defaults fills zero values: the local stack's MinIO, bucket "media",
+// 8 MiB parts.
+func (c Config) Defaults() Config {
+	if c.Endpoint == "" {
+		c.Endpoint = "127.0.0.1:9000"
+	}
+	if c.Bucket == "" {
+		c.Bucket = "media"
+	}
+	if c.PartSize == 0 {
+		c.PartSize = 8 << 20
+	}
+	return c
+}
+
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	switch {

@@ -97,3 +97,58 @@ func Count(tb testing.TB, pool *pgxpool.Pool, sql string, args ...any) int {
 	}
 	return n
 }
+
+// Role creates a login role that may read and write every table of the
+// test database behind pool (whose URL is dbURL) but owns nothing, and
+// returns its name and a URL connecting as it. The role is dropped when the
+// test ends. With DenyColumn a test takes a privilege away while an engine
+// connected as the role runs: its next query touching that column fails,
+// as a database failing mid-request would.
+func Role(tb testing.TB, pool *pgxpool.Pool, dbURL string) (name, roleURL string) {
+	tb.Helper()
+	name = "mediad_role_" + ids.New()[:12]
+	MustExec(tb, pool, `CREATE ROLE `+name+` LOGIN`)
+	for _, q := range []string{
+		`GRANT USAGE ON SCHEMA public TO ` + name,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ` + name,
+		`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ` + name,
+	} {
+		MustExec(tb, pool, q)
+	}
+	// Engines connected as the role are started after this and so stopped
+	// before it is dropped (cleanups run last-in first-out).
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := pool.Exec(ctx, `DROP OWNED BY `+name); err != nil {
+			tb.Errorf("postgres: drop the grants of %s: %v", name, err)
+			return
+		}
+		if _, err := pool.Exec(ctx, `DROP ROLE IF EXISTS `+name); err != nil {
+			tb.Errorf("postgres: drop role %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u.User = url.User(name)
+	return name, u.String()
+}
+
+// DenyColumn takes away role's right to read column of table: queries
+// selecting it fail with "permission denied"; other columns stay readable.
+func DenyColumn(tb testing.TB, pool *pgxpool.Pool, role, table, column string) {
+	tb.Helper()
+	var cols []string
+	rows, err := pool.Query(context.Background(), `SELECT column_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND table_name = $1 AND column_name <> $2`, table, column)
+	if err == nil {
+		cols, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(cols) == 0 {
+		tb.Fatalf("columns of %s: %v", table, err)
+	}
+	MustExec(tb, pool, `REVOKE SELECT ON `+table+` FROM `+role)
+	MustExec(tb, pool, `GRANT SELECT (`+strings.Join(cols, ", ")+`) ON `+table+` TO `+role)
+}

@@ -1,0 +1,20 @@
+// Package notify keeps the in-app notifications a user reads with
+// GET /v1/me/notifications: a kind and a time, no content (the album a
+// dissolution notice is about is gone by then). Features record them in
+// their own transactions (NewStore(tx).Add); retention purges them; a user's
+// export lists them and account deletion removes them.
+package notify
+
+import "time"
+
+// Kinds of notification.
+const (
+	AlbumDissolved = "album_dissolved" // an album you were a member of was dissolved by its owner
+)
+
+// Notification is one notice to a user.
+type Notification struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -1,0 +1,37 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wxalbum/mediad/albums"
+	"github.com/wxalbum/mediad/auth"
+	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/upload"
+)
+
+// ReadyTx records a successful processing run in one transaction across
+// owners: upload's store turns the row ready, auth's makes an avatar the
+// user's avatar, albums' makes a cover the album's cover.
+type ReadyTx struct{ Conn db.Conn }
+
+var _ ReadyRecorder = ReadyTx{}
+
+// MarkReady implements ReadyRecorder.
+func (r ReadyTx) MarkReady(ctx context.Context, id string, res upload.Ready) (m *upload.Media, replaced string, err error) {
+	err = db.InTx(ctx, r.Conn, func(tx pgx.Tx) error {
+		m, err = upload.NewStore(tx).MarkReady(ctx, id, res)
+		if err != nil || m == nil {
+			return err
+		}
+		switch {
+		case m.Kind == upload.KindAvatar:
+			replaced, err = auth.NewStore(tx).SetAvatar(ctx, m.OwnerID, m.ID)
+		case m.Kind == upload.KindCover && m.AlbumID != nil:
+			err = albums.NewStore(tx).SetUploadedCover(ctx, *m.AlbumID, m.ID)
+		}
+		return err
+	})
+	return m, replaced, err
+}
