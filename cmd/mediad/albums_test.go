@@ -8,18 +8,13 @@ package main
 // with no object and no row left.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,95 +30,6 @@ import (
 
 // albVisibilities are the item visibilities, narrowest first.
 var albVisibilities = []string{"only_me", "members", "link"}
-
-// albPhotoFiles are real camera photos; each upload takes the next one so
-// no two uploads carry the same bytes (the dedupe would merge them).
-var albPhotoFiles = []string{
-	"images/gps/DSCN0010.jpg", "images/gps/DSCN0012.jpg", "images/gps/DSCN0021.jpg",
-	"images/orientation/landscape_1.jpg", "images/orientation/landscape_2.jpg", "images/orientation/landscape_3.jpg",
-	"images/orientation/landscape_4.jpg", "images/orientation/landscape_5.jpg", "images/orientation/landscape_6.jpg",
-	"images/orientation/landscape_7.jpg", "images/orientation/landscape_8.jpg", "images/orientation/portrait_1.jpg",
-	"images/orientation/portrait_2.jpg", "images/orientation/portrait_3.jpg", "images/orientation/portrait_4.jpg",
-	"images/orientation/portrait_5.jpg", "images/orientation/portrait_6.jpg", "images/orientation/portrait_7.jpg",
-	"images/orientation/portrait_8.jpg",
-}
-
-// albEnv is an engine plus a count of uploaded photos. albIn gives each
-// subtest its own view, so helpers that fail stop the subtest, not its parent.
-type albEnv struct {
-	*engine
-	photos *int
-}
-
-// albRedisDB is the Redis database of these tests' engines, their own so
-// that a dissolution task left queued on purpose is not flushed or taken
-// by another test's worker.
-const albRedisDB = 13
-
-func albStart(t *testing.T, mode string, overrides map[string]string) *albEnv {
-	t.Helper()
-	env := map[string]string{"MEDIA_REDIS_DB": strconv.Itoa(albRedisDB)}
-	for k, v := range overrides {
-		env[k] = v
-	}
-	testenv.FlushRedisDB(t, albRedisDB)
-	return &albEnv{engine: startEngine(t, mode, env), photos: new(int)}
-}
-
-// albIn returns the same engine reporting to t.
-func (a *albEnv) albIn(t *testing.T) *albEnv {
-	e := *a.engine
-	e.t = t
-	return &albEnv{engine: &e, photos: a.photos}
-}
-
-// albRestart stops mediad and runs it again in mode on the same database,
-// bucket, Redis database and addresses, as a redeploy would.
-func (a *albEnv) albRestart(mode string) {
-	a.t.Helper()
-	a.stop()
-	http.DefaultClient.CloseIdleConnections()
-	ctx, cancel := engineContext(a.api, a.metrics)
-	errc := make(chan error, 1)
-	logs := &logBuffer{}
-	env, t := a.env, a.t
-	go func() {
-		errc <- run(ctx, []string{"mediad", mode}, func(k string) string { return env[k] }, io.Discard, logs)
-	}()
-	a.errc = errc
-	a.stop = func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("mediad %s exited: %v", mode, err)
-			}
-		case <-time.After(40 * time.Second):
-			t.Errorf("mediad %s did not stop within 40s", mode)
-		}
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("mediad %s log:\n%s", mode, logs.String())
-		}
-	})
-	a.waitHealthy()
-}
-
-// albUser is a signed-in user.
-type albUser struct{ name, tok, id string }
-
-func (a *albEnv) albLogin(name string) albUser {
-	a.t.Helper()
-	tok := a.login(name)
-	var me struct {
-		User struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	}
-	a.do("GET", "/v1/me", tok, nil, 200, &me)
-	return albUser{name: name, tok: tok, id: me.User.ID}
-}
 
 // albAlbum is an album as the API shows it to one user.
 type albAlbum struct {
@@ -174,44 +80,11 @@ type albReceipt struct {
 // albSeed is an item put into an album by a test.
 type albSeed struct {
 	id  string
-	by  albUser
+	by  user
 	vis string
 }
 
 func (s albSeed) String() string { return s.by.name + "'s " + s.vis + " item" }
-
-// albTry sends a JSON request and returns status and body, whatever they are.
-func (a *albEnv) albTry(method, path, tok string, body any) (int, []byte) {
-	a.t.Helper()
-	req := a.jsonRequest(method, path, body)
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
-}
-
-// albCheck expects status want (and error code, if code is set); a mismatch
-// is reported and the test goes on, so one run shows every broken cell.
-func (a *albEnv) albCheck(who, method, path, tok string, body any, want int, code string) []byte {
-	a.t.Helper()
-	st, b := a.albTry(method, path, tok, body)
-	if st != want {
-		a.t.Errorf("%s: %s %s: status %d, want %d; body %s", who, method, path, st, want, b)
-		return b
-	}
-	if code != "" {
-		if got := errorCode(a.t, b); got != code {
-			a.t.Errorf("%s: %s %s: code %q, want %q", who, method, path, got, code)
-		}
-	}
-	return b
-}
 
 // albFetch GETs a signed media URL (no Authorization) and returns the status.
 func albFetch(t *testing.T, url string) int {
@@ -228,49 +101,19 @@ func albFetch(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// albPhoto returns bytes no earlier upload of this engine had: the shared
-// camera photos first, then generated JPEGs.
-func (a *albEnv) albPhoto() []byte {
+func (a *engine) albSeed(u user, albumID, vis string) albSeed {
 	a.t.Helper()
-	*a.photos++
-	n := *a.photos
-	if n <= len(albPhotoFiles) {
-		return readTestdata(a.t, albPhotoFiles[n-1])
-	}
-	img := image.NewRGBA(image.Rect(0, 0, 96, 64))
-	for x := range 96 {
-		for y := range 64 {
-			img.Set(x, y, color.RGBA{uint8(x*2 + n), uint8(y*3 + n*7), uint8(n * 13), 255})
-		}
-	}
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
-		a.t.Fatal(err)
-	}
-	return b.Bytes()
+	return albSeed{id: a.uploadPhoto(u, "photo", albumID, vis).ID, by: u, vis: vis}
 }
 
-// albUpload uploads a photo into albumID ("" for none) with visibility
-// vis ("" for the album's default) and returns it, still processing.
-func (a *albEnv) albUpload(u albUser, albumID, vis string) mediaView {
-	a.t.Helper()
-	return a.uploadOK(u.tok, upfile{kind: "photo", albumID: albumID, visibility: vis,
-		name: "IMG_0001.jpg", partType: "image/jpeg", data: a.albPhoto()})
-}
-
-func (a *albEnv) albSeed(u albUser, albumID, vis string) albSeed {
-	a.t.Helper()
-	return albSeed{id: a.albUpload(u, albumID, vis).ID, by: u, vis: vis}
-}
-
-func (a *albEnv) albWaitReady(items ...albSeed) {
+func (a *engine) albWaitReady(items ...albSeed) {
 	a.t.Helper()
 	for _, it := range items {
 		a.waitReady(it.by.tok, it.id)
 	}
 }
 
-func (a *albEnv) albCreate(u albUser, title string) albAlbum {
+func (a *engine) albCreate(u user, title string) albAlbum {
 	a.t.Helper()
 	var out struct {
 		Album albAlbum `json:"album"`
@@ -282,7 +125,7 @@ func (a *albEnv) albCreate(u albUser, title string) albAlbum {
 	return out.Album
 }
 
-func (a *albEnv) albGet(u albUser, albumID string) albAlbum {
+func (a *engine) albGet(u user, albumID string) albAlbum {
 	a.t.Helper()
 	var out struct {
 		Album albAlbum `json:"album"`
@@ -292,7 +135,7 @@ func (a *albEnv) albGet(u albUser, albumID string) albAlbum {
 }
 
 // albInvite creates an invitation and returns its token and id.
-func (a *albEnv) albInvite(owner albUser, albumID string, req map[string]any) (token, id string) {
+func (a *engine) albInvite(owner user, albumID string, req map[string]any) (token, id string) {
 	a.t.Helper()
 	var out struct {
 		Token  string `json:"token"`
@@ -308,7 +151,7 @@ func (a *albEnv) albInvite(owner albUser, albumID string, req map[string]any) (t
 }
 
 // albJoin brings users into the album with role through one invitation.
-func (a *albEnv) albJoin(owner albUser, albumID, role string, users ...albUser) {
+func (a *engine) albJoin(owner user, albumID, role string, users ...user) {
 	a.t.Helper()
 	tok, _ := a.albInvite(owner, albumID, map[string]any{"role": role, "max_uses": len(users)})
 	for _, u := range users {
@@ -322,7 +165,7 @@ func (a *albEnv) albJoin(owner albUser, albumID, role string, users ...albUser) 
 	}
 }
 
-func (a *albEnv) albItems(u albUser, albumID, query string) albPage {
+func (a *engine) albItems(u user, albumID, query string) albPage {
 	a.t.Helper()
 	var p albPage
 	a.do("GET", "/v1/albums/"+albumID+"/items?"+query, u.tok, nil, 200, &p)
@@ -330,7 +173,7 @@ func (a *albEnv) albItems(u albUser, albumID, query string) albPage {
 }
 
 // albList returns the albums GET /v1/albums shows u, by id.
-func (a *albEnv) albList(u albUser) map[string]albAlbum {
+func (a *engine) albList(u user) map[string]albAlbum {
 	a.t.Helper()
 	var out struct {
 		Albums []albAlbum `json:"albums"`
@@ -343,7 +186,7 @@ func (a *albEnv) albList(u albUser) map[string]albAlbum {
 	return m
 }
 
-func (a *albEnv) albMembers(u albUser, albumID string) []albMember {
+func (a *engine) albMembers(u user, albumID string) []albMember {
 	a.t.Helper()
 	var out struct {
 		Members []albMember `json:"members"`
@@ -353,7 +196,7 @@ func (a *albEnv) albMembers(u albUser, albumID string) []albMember {
 }
 
 // albMine returns the ids GET /v1/me/media lists for u.
-func (a *albEnv) albMine(u albUser) []string {
+func (a *engine) albMine(u user) []string {
 	a.t.Helper()
 	var out struct {
 		Media []struct {
@@ -368,7 +211,7 @@ func (a *albEnv) albMine(u albUser) []string {
 	return ids
 }
 
-func (a *albEnv) albReceipt(u albUser, albumID string) albReceipt {
+func (a *engine) albReceipt(u user, albumID string) albReceipt {
 	a.t.Helper()
 	var out struct {
 		Dissolution albReceipt `json:"dissolution"`
@@ -378,7 +221,7 @@ func (a *albEnv) albReceipt(u albUser, albumID string) albReceipt {
 }
 
 // albKeysOf lists every object an item has: processed variants and raw upload.
-func (a *albEnv) albKeysOf(id string) []string {
+func (a *engine) albKeysOf(id string) []string {
 	a.t.Helper()
 	keys := testenv.Keys(a.t, a.blob, "media/"+id+"/")
 	for _, k := range testenv.Keys(a.t, a.blob, "incoming/"+id) {
@@ -390,7 +233,7 @@ func (a *albEnv) albKeysOf(id string) []string {
 }
 
 // albWaitGone waits until the items have neither objects nor rows.
-func (a *albEnv) albWaitGone(ids ...string) {
+func (a *engine) albWaitGone(ids ...string) {
 	a.t.Helper()
 	var left []string
 	ok := poll(20*time.Second, func() bool {
@@ -422,14 +265,56 @@ func albSorted(ids []string) []string {
 	return s
 }
 
+// albRoles are the columns of the role matrix.
+var albRoles = []string{"owner", "contributor", "viewer", "outsider"}
+
+// albMatrixRow is one album action and the status each role gets for it
+// (owner, contributor, viewer, outsider): 403 means "sees the album, may
+// not do that", 404 "does not see it" (the album, or a target who is not
+// a member); 0 means the role's cell is not run
+// here because it would change the album (those are the subtests below).
+type albMatrixRow struct {
+	action       string
+	method, path string // path relative to the album's
+	body         any
+	want         [4]int
+	code         string // error code of other refusals
+}
+
+// albMatrix is the role x action table for album-level actions.
+func albMatrix(title, ownerMedia, outsiderID, viewerID string) []albMatrixRow {
+	role := func(r string) map[string]string { return map[string]string{"role": r} }
+	return []albMatrixRow{
+		{"read the album", "GET", "", nil, [4]int{200, 200, 200, 404}, ""},
+		{"list its items", "GET", "/items", nil, [4]int{200, 200, 200, 404}, ""},
+		{"list its members", "GET", "/members", nil, [4]int{200, 200, 200, 404}, ""},
+		{"see the ranking", "GET", "/ranking", nil, [4]int{200, 200, 200, 404}, ""},
+		{"rename it (to its own title)", "PATCH", "", map[string]string{"title": title}, [4]int{200, 403, 403, 404}, ""},
+		{"set the default visibility", "PATCH", "", map[string]string{"default_visibility": "members"}, [4]int{200, 403, 403, 404}, ""},
+		{"set the cover", "PUT", "/cover", map[string]string{"media_id": ownerMedia}, [4]int{0, 403, 403, 404}, ""},
+		{"invite", "POST", "/invites", role("viewer"), [4]int{201, 403, 403, 404}, ""},
+		{"dissolve it", "DELETE", "", map[string]string{"confirm_title": title}, [4]int{0, 403, 403, 404}, ""},
+		{"dissolve it with a wrong title", "DELETE", "", map[string]string{"confirm_title": "x" + title}, [4]int{400, 403, 403, 404}, "confirm_mismatch"},
+		{"see a dissolution that did not happen", "GET", "/dissolution", nil, [4]int{404, 404, 404, 404}, ""},
+		{"transfer it to themselves", "POST", "/transfer", map[string]string{"user_id": "self"}, [4]int{403, 403, 403, 404}, ""},
+		{"transfer it to an outsider", "POST", "/transfer", map[string]string{"user_id": outsiderID}, [4]int{404, 404, 404, 404}, ""},
+		{"leave it", "POST", "/leave", nil, [4]int{409, 0, 0, 404}, "owner_cannot_leave"},
+		{"make the viewer a contributor", "PATCH", "/members/" + viewerID, role("contributor"), [4]int{0, 403, 403, 404}, ""},
+		{"make the viewer an owner", "PATCH", "/members/" + viewerID, role("owner"), [4]int{403, 403, 403, 404}, ""},
+		{"give the outsider a role", "PATCH", "/members/" + outsiderID, role("viewer"), [4]int{404, 404, 404, 404}, ""},
+		{"remove the viewer", "DELETE", "/members/" + viewerID, nil, [4]int{0, 403, 403, 404}, ""},
+	}
+}
+
 // TestAlbumRoleMatrix runs every album action as the owner, a contributor,
-// a viewer and an outsider, over items of every visibility, and checks the
-// answer of each cell: allowed, 403 (sees the album or item, may not act)
-// or 404 (does not see it).
+// a viewer and an outsider (the albMatrix table), then every item action
+// over items of every visibility, and checks the answer of each cell:
+// allowed, 403 (sees the album or item, may not act) or 404 (does not see
+// it). The subtests after it follow the actions that change the album.
 func TestAlbumRoleMatrix(t *testing.T) {
-	a0 := albStart(t, "all", nil)
-	o, c, v, x := a0.albLogin("olivia"), a0.albLogin("carl"), a0.albLogin("vera"), a0.albLogin("xavier")
-	everyone := []albUser{o, c, v, x}
+	a0 := startEngine(t, "all", nil)
+	o, c, v, x := a0.signIn("olivia"), a0.signIn("carl"), a0.signIn("vera"), a0.signIn("xavier")
+	everyone := []user{o, c, v, x}
 	const title = "Summer 2024"
 	alb := a0.albCreate(o, title)
 	a0.albJoin(o, alb.ID, "contributor", c)
@@ -439,16 +324,16 @@ func TestAlbumRoleMatrix(t *testing.T) {
 
 	// The owner and the contributor each put in one item of each visibility.
 	var items []albSeed
-	for _, up := range []albUser{o, c} {
+	for _, up := range []user{o, c} {
 		for _, vis := range albVisibilities {
 			items = append(items, a0.albSeed(up, alb.ID, vis))
 		}
 	}
 	a0.albWaitReady(items...)
-	sees := func(u albUser, it albSeed) bool {
+	sees := func(u user, it albSeed) bool {
 		return u.id == it.by.id || (role[u.id] != "" && it.vis != "only_me")
 	}
-	byVis := func(u albUser, vis string) albSeed {
+	byVis := func(u user, vis string) albSeed {
 		for _, it := range items {
 			if it.by.id == u.id && it.vis == vis {
 				return it
@@ -458,8 +343,46 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		return albSeed{}
 	}
 
+	t.Run("matrix", func(t *testing.T) {
+		a := a0.in(t)
+		users := map[string]user{"owner": o, "contributor": c, "viewer": v, "outsider": x}
+		for _, row := range albMatrix(title, byVis(o, "members").id, x.id, v.id) {
+			for i, r := range albRoles {
+				want, u := row.want[i], users[r]
+				if want == 0 {
+					continue
+				}
+				code := row.code
+				switch {
+				case want == 403:
+					code = "forbidden"
+				case want == 404:
+					code = "not_found"
+				case want < 400:
+					code = ""
+				}
+				body := row.body
+				if m, ok := body.(map[string]string); ok && m["user_id"] == "self" {
+					body = map[string]string{"user_id": u.id}
+				}
+				a.check(r+" may "+row.action+"?", row.method, path+row.path, u.tok, body, want, code)
+			}
+		}
+		if got := a.albGet(o, alb.ID); got.Title != title || got.CoverMediaID != nil || got.DefaultVisibility != "members" ||
+			got.OwnerID != o.id || got.Status != "active" {
+			t.Errorf("album after the matrix: %+v", got)
+		}
+		wantMembers := []albMember{{o.id, "olivia", "owner"}, {c.id, "carl", "contributor"}, {v.id, "vera", "viewer"}}
+		if diff := cmp.Diff(wantMembers, a.albMembers(v, alb.ID)); diff != "" {
+			t.Errorf("members after the matrix (-want +got):\n%s", diff)
+		}
+		if _, listed := a.albList(x)[alb.ID]; listed {
+			t.Errorf("the outsider has the album in GET /v1/albums")
+		}
+	})
+
 	t.Run("reads", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		wantMembers := []albMember{{o.id, "olivia", "owner"}, {c.id, "carl", "contributor"}, {v.id, "vera", "viewer"}}
 		for _, u := range everyone {
 			var visible []string
@@ -471,13 +394,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 				}
 			}
 			if role[u.id] == "" {
-				for _, p := range []string{path, path + "/items", path + "/members", path + "/ranking"} {
-					a.albCheck(u.name, "GET", p, u.tok, nil, 404, "not_found")
-				}
-				if _, listed := a.albList(u)[alb.ID]; listed {
-					t.Errorf("%s (not a member) has the album in GET /v1/albums", u.name)
-				}
-				continue
+				continue // the matrix checks an outsider sees nothing
 			}
 			got := a.albGet(u, alb.ID)
 			if got.MyRole != role[u.id] || got.ItemCount != len(visible) || got.Title != title {
@@ -522,7 +439,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		for _, u := range everyone {
 			for _, it := range items {
 				if !sees(u, it) {
-					a.albCheck(u.name+" on "+it.String(), "GET", "/v1/media/"+it.id, u.tok, nil, 404, "not_found")
+					a.check(u.name+" on "+it.String(), "GET", "/v1/media/"+it.id, u.tok, nil, 404, "not_found")
 					continue
 				}
 				m := a.getMedia(u.tok, it.id, 200)
@@ -539,7 +456,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 	})
 
 	t.Run("others may not change or remove an item", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		for _, it := range items {
 			for _, u := range everyone {
 				if u.id == it.by.id {
@@ -550,9 +467,9 @@ func TestAlbumRoleMatrix(t *testing.T) {
 					want, code = 403, "forbidden"
 				}
 				who := u.name + " on " + it.String()
-				a.albCheck(who, "PATCH", "/v1/media/"+it.id, u.tok, map[string]string{"visibility": "members"}, want, code)
+				a.check(who, "PATCH", "/v1/media/"+it.id, u.tok, map[string]string{"visibility": "members"}, want, code)
 				if role[u.id] != "owner" { // the owner's removals are below
-					a.albCheck(who, "DELETE", path+"/items/"+it.id, u.tok, nil, want, code)
+					a.check(who, "DELETE", path+"/items/"+it.id, u.tok, nil, want, code)
 				}
 			}
 		}
@@ -564,7 +481,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 	})
 
 	t.Run("only the uploader changes visibility", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		it := byVis(c, "members")
 		url := a.getMedia(v.tok, it.id, 200).URLs["thumb"]
 		var out struct {
@@ -595,14 +512,14 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		}
 		a.do("PATCH", "/v1/media/"+it.id, c.tok, map[string]string{"visibility": "members"}, 200, nil)
 		for _, bad := range []string{"public", ""} {
-			a.albCheck("carl", "PATCH", "/v1/media/"+it.id, c.tok, map[string]string{"visibility": bad}, 400, "invalid_visibility")
+			a.check("carl", "PATCH", "/v1/media/"+it.id, c.tok, map[string]string{"visibility": bad}, 400, "invalid_visibility")
 		}
 	})
 
 	t.Run("removing items", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		type removal struct {
-			by   albUser
+			by   user
 			item albSeed
 		}
 		var cases []removal
@@ -622,42 +539,28 @@ func TestAlbumRoleMatrix(t *testing.T) {
 			who := rc.by.name + " removing " + rc.item.String()
 			if !sees(rc.by, rc.item) {
 				// The owner removes what they cannot see, and still does not see it.
-				a.albCheck(who, "GET", "/v1/media/"+rc.item.id, rc.by.tok, nil, 404, "not_found")
+				a.check(who, "GET", "/v1/media/"+rc.item.id, rc.by.tok, nil, 404, "not_found")
 				if slices.Contains(albIDs(a.albItems(rc.by, alb.ID, "limit=100").Items), rc.item.id) {
 					t.Errorf("%s: listed before removal", who)
 				}
 			}
-			a.albCheck(who, "DELETE", path+"/items/"+rc.item.id, rc.by.tok, nil, 202, "")
-			a.albCheck(who+" (uploader's view)", "GET", "/v1/media/"+rc.item.id, rc.item.by.tok, nil, 404, "not_found")
-			a.albCheck(who+" again", "DELETE", path+"/items/"+rc.item.id, rc.by.tok, nil, 404, "not_found")
+			a.check(who, "DELETE", path+"/items/"+rc.item.id, rc.by.tok, nil, 202, "")
+			a.check(who+" (uploader's view)", "GET", "/v1/media/"+rc.item.id, rc.item.by.tok, nil, 404, "not_found")
+			a.check(who+" again", "DELETE", path+"/items/"+rc.item.id, rc.by.tok, nil, 404, "not_found")
 		}
 		a.albWaitGone(gone...)
 		// An item of another album, or no item at all, is not in this album.
 		elsewhere := a.albSeed(o, "", "")
-		a.albCheck("olivia", "DELETE", path+"/items/"+elsewhere.id, o.tok, nil, 404, "not_found")
-		a.albCheck("olivia", "DELETE", path+"/items/not-an-id", o.tok, nil, 404, "not_found")
+		a.check("olivia", "DELETE", path+"/items/"+elsewhere.id, o.tok, nil, 404, "not_found")
+		a.check("olivia", "DELETE", path+"/items/not-an-id", o.tok, nil, 404, "not_found")
 		a.getMedia(o.tok, elsewhere.id, 200)
 	})
 
 	t.Run("album settings", func(t *testing.T) {
-		a := a0.albIn(t)
-		cover := map[string]string{"media_id": byVis(o, "members").id}
-		for _, u := range everyone[1:] {
-			want, code := 403, "forbidden"
-			if role[u.id] == "" {
-				want, code = 404, "not_found"
-			}
-			a.albCheck(u.name, "PATCH", path, u.tok, map[string]string{"title": "Mine now"}, want, code)
-			a.albCheck(u.name, "PATCH", path, u.tok, map[string]string{"default_visibility": "only_me"}, want, code)
-			a.albCheck(u.name, "PUT", path+"/cover", u.tok, cover, want, code)
-		}
-		if got := a.albGet(o, alb.ID); got.Title != title || got.CoverMediaID != nil || got.DefaultVisibility != "members" {
-			t.Errorf("album changed by others: %+v", got)
-		}
-
+		a := a0.in(t)
 		// Titles have 1 to 64 characters after trimming.
 		for _, bad := range []string{"", "   ", strings.Repeat("x", 65), strings.Repeat("相", 65)} {
-			a.albCheck("olivia", "PATCH", path, o.tok, map[string]string{"title": bad}, 400, "invalid_title")
+			a.check("olivia", "PATCH", path, o.tok, map[string]string{"title": bad}, 400, "invalid_title")
 		}
 		var out struct {
 			Album albAlbum `json:"album"`
@@ -673,12 +576,12 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		}
 
 		// The default visibility applies to uploads that name none.
-		a.albCheck("olivia", "PATCH", path, o.tok, map[string]string{"default_visibility": "public"}, 400, "invalid_visibility")
+		a.check("olivia", "PATCH", path, o.tok, map[string]string{"default_visibility": "public"}, 400, "invalid_visibility")
 		a.do("PATCH", path, o.tok, map[string]string{"default_visibility": "only_me"}, 200, &out)
 		if out.Album.DefaultVisibility != "only_me" {
 			t.Errorf("default_visibility: %+v", out.Album)
 		}
-		if m := a.albUpload(c, alb.ID, ""); m.Visibility != "only_me" {
+		if m := a.uploadPhoto(c, "photo", alb.ID, ""); m.Visibility != "only_me" {
 			t.Errorf("upload without visibility: %+v, want only_me", m)
 		}
 		a.do("PATCH", path, o.tok, map[string]string{"default_visibility": "members"}, 200, nil)
@@ -688,7 +591,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		a.albWaitReady(personal)
 		for name, id := range map[string]string{"owner's only_me item": byVis(o, "only_me").id,
 			"contributor's only_me item": byVis(c, "only_me").id, "item outside the album": personal.id, "junk": "nope"} {
-			a.albCheck("cover: "+name, "PUT", path+"/cover", o.tok, map[string]string{"media_id": id}, 409, "cover_not_usable")
+			a.check("cover: "+name, "PUT", path+"/cover", o.tok, map[string]string{"media_id": id}, 409, "cover_not_usable")
 		}
 		linkItem := byVis(c, "link")
 		a.do("PUT", path+"/cover", o.tok, map[string]string{"media_id": linkItem.id}, 200, &out)
@@ -702,74 +605,50 @@ func TestAlbumRoleMatrix(t *testing.T) {
 
 	var later []albSeed // items added by the subtests below
 	t.Run("upload rights", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		later = append(later, a.albSeed(o, alb.ID, "members"), a.albSeed(c, alb.ID, "members"))
-		a.refuse(v.tok, upfile{kind: "photo", albumID: alb.ID, data: a.albPhoto()}, 403, "forbidden")
-		a.refuse(x.tok, upfile{kind: "photo", albumID: alb.ID, data: a.albPhoto()}, 404, "not_found")
+		a.refuse(v.tok, upfile{kind: "photo", albumID: alb.ID, data: a.photo()}, 403, "forbidden")
+		a.refuse(x.tok, upfile{kind: "photo", albumID: alb.ID, data: a.photo()}, 404, "not_found")
 	})
 
 	t.Run("membership, roles and ownership", func(t *testing.T) {
-		a := a0.albIn(t)
-		mem := func(u albUser) string { return path + "/members/" + u.id }
+		a := a0.in(t)
+		mem := func(u user) string { return path + "/members/" + u.id }
 		role := func(r string) map[string]string { return map[string]string{"role": r} }
-		to := func(u albUser) map[string]string { return map[string]string{"user_id": u.id} }
-		confirm := map[string]string{"confirm_title": title}
+		to := func(u user) map[string]string { return map[string]string{"user_id": u.id} }
+		// Refusals the matrix does not hold: changes among members.
 		cases := []struct {
-			who          albUser
+			who          user
 			method, path string
 			body         any
 			want         int
 			code         string
 		}{
-			// Nobody raises their own role or makes anyone owner.
 			{v, "PATCH", mem(v), role("contributor"), 403, "forbidden"},
-			{v, "PATCH", mem(v), role("owner"), 403, "forbidden"},
 			{c, "PATCH", mem(c), role("owner"), 403, "forbidden"},
-			{c, "PATCH", mem(v), role("contributor"), 403, "forbidden"},
 			{c, "PATCH", mem(o), role("viewer"), 403, "forbidden"},
-			{o, "PATCH", mem(c), role("owner"), 403, "forbidden"},
 			{o, "PATCH", mem(o), role("contributor"), 403, "forbidden"},
-			{o, "PATCH", mem(x), role("viewer"), 404, "not_found"},
 			{o, "PATCH", mem(v), role("admin"), 400, "invalid_role"},
 			{x, "PATCH", mem(x), role("contributor"), 404, "not_found"},
-			// Only the owner removes members, never themselves.
-			{c, "DELETE", mem(v), nil, 403, "forbidden"},
 			{v, "DELETE", mem(c), nil, 403, "forbidden"},
 			{c, "DELETE", mem(o), nil, 403, "forbidden"},
 			{o, "DELETE", mem(o), nil, 403, "forbidden"},
 			{o, "DELETE", mem(x), nil, 404, "not_found"},
-			{x, "DELETE", mem(v), nil, 404, "not_found"},
-			// Ownership moves only by the owner's transfer to a member.
-			{c, "POST", path + "/transfer", to(c), 403, "forbidden"},
-			{v, "POST", path + "/transfer", to(v), 403, "forbidden"},
-			{o, "POST", path + "/transfer", to(o), 403, "forbidden"},
-			{o, "POST", path + "/transfer", to(x), 404, "not_found"},
-			{x, "POST", path + "/transfer", to(x), 404, "not_found"},
-			{o, "POST", path + "/leave", nil, 409, "owner_cannot_leave"},
-			{x, "POST", path + "/leave", nil, 404, "not_found"},
-			// Invitations and dissolution are the owner's.
-			{c, "POST", path + "/invites", role("viewer"), 403, "forbidden"},
-			{v, "POST", path + "/invites", role("viewer"), 403, "forbidden"},
-			{x, "POST", path + "/invites", role("viewer"), 404, "not_found"},
-			{c, "DELETE", path, confirm, 403, "forbidden"},
-			{v, "DELETE", path, confirm, 403, "forbidden"},
-			{x, "DELETE", path, confirm, 404, "not_found"},
-			{o, "DELETE", path, map[string]string{"confirm_title": strings.ToLower(title)}, 400, "confirm_mismatch"},
-			{o, "GET", path + "/dissolution", nil, 404, "not_found"},
+			{c, "POST", path + "/transfer", to(v), 403, "forbidden"},
 		}
 		for _, tc := range cases {
-			a.albCheck(tc.who.name, tc.method, tc.path, tc.who.tok, tc.body, tc.want, tc.code)
+			a.check(tc.who.name, tc.method, tc.path, tc.who.tok, tc.body, tc.want, tc.code)
 		}
 		_, inv := a.albInvite(o, alb.ID, map[string]any{"role": "viewer"})
-		for _, u := range []albUser{c, v, x} {
+		for _, u := range []user{c, v, x} {
 			want, code := 403, "forbidden"
 			if u == x {
 				want, code = 404, "not_found"
 			}
-			a.albCheck(u.name, "DELETE", path+"/invites/"+inv, u.tok, nil, want, code)
+			a.check(u.name, "DELETE", path+"/invites/"+inv, u.tok, nil, want, code)
 		}
 		a.do("DELETE", path+"/invites/"+inv, o.tok, nil, 204, nil)
-		a.albCheck("olivia again", "DELETE", path+"/invites/"+inv, o.tok, nil, 404, "not_found")
+		a.check("olivia again", "DELETE", path+"/invites/"+inv, o.tok, nil, 404, "not_found")
 
 		wantMembers := []albMember{{o.id, "olivia", "owner"}, {c.id, "carl", "contributor"}, {v.id, "vera", "viewer"}}
 		if diff := cmp.Diff(wantMembers, a.albMembers(v, alb.ID)); diff != "" {
@@ -783,7 +662,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		a.do("PATCH", mem(v), o.tok, role("contributor"), 204, nil)
 		later = append(later, a.albSeed(v, alb.ID, "members"))
 		a.do("PATCH", mem(v), o.tok, role("viewer"), 204, nil)
-		a.refuse(v.tok, upfile{kind: "photo", albumID: alb.ID, data: a.albPhoto()}, 403, "forbidden")
+		a.refuse(v.tok, upfile{kind: "photo", albumID: alb.ID, data: a.photo()}, 403, "forbidden")
 
 		// Transfer: the new owner has every right, the old one is a contributor.
 		a.do("POST", path+"/transfer", o.tok, to(c), 204, nil)
@@ -793,9 +672,9 @@ func TestAlbumRoleMatrix(t *testing.T) {
 		if got := a.albGet(o, alb.ID); got.MyRole != "contributor" {
 			t.Errorf("old owner's view: %+v", got)
 		}
-		a.albCheck("olivia (now contributor)", "PATCH", path, o.tok, map[string]string{"title": "x"}, 403, "forbidden")
-		a.albCheck("olivia (now contributor)", "POST", path+"/transfer", o.tok, to(o), 403, "forbidden")
-		a.albCheck("carl (now owner)", "POST", path+"/leave", c.tok, nil, 409, "owner_cannot_leave")
+		a.check("olivia (now contributor)", "PATCH", path, o.tok, map[string]string{"title": "x"}, 403, "forbidden")
+		a.check("olivia (now contributor)", "POST", path+"/transfer", o.tok, to(o), 403, "forbidden")
+		a.check("carl (now owner)", "POST", path+"/leave", c.tok, nil, 409, "owner_cannot_leave")
 		a.do("PATCH", path, c.tok, map[string]string{"title": title}, 200, nil)
 		a.do("POST", path+"/transfer", c.tok, to(o), 204, nil)
 		if diff := cmp.Diff(wantMembers, a.albMembers(o, alb.ID)); diff != "" {
@@ -804,7 +683,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 	})
 
 	t.Run("items are paged by keyset, newest first", func(t *testing.T) {
-		a := a0.albIn(t)
+		a := a0.in(t)
 		a.albWaitReady(later...)
 		all := a.albItems(o, alb.ID, "limit=100")
 		if all.NextCursor != "" || len(all.Items) != 8 {
@@ -838,8 +717,8 @@ func TestAlbumRoleMatrix(t *testing.T) {
 				break
 			}
 			if pages == 1 {
-				a.albUpload(o, alb.ID, "members")
-				a.albCheck("xavier with a cursor", "GET", path+"/items?cursor="+p.NextCursor, x.tok, nil, 404, "not_found")
+				a.uploadPhoto(o, "photo", alb.ID, "members")
+				a.check("xavier with a cursor", "GET", path+"/items?cursor="+p.NextCursor, x.tok, nil, 404, "not_found")
 			}
 			cursor = p.NextCursor
 		}
@@ -857,7 +736,7 @@ func TestAlbumRoleMatrix(t *testing.T) {
 				t.Errorf("%s: %d items, want %d", q, len(got.Items), n)
 			}
 		}
-		a.albCheck("olivia", "GET", path+"/items?cursor=bm9wZQ", o.tok, nil, 400, "invalid_cursor")
+		a.check("olivia", "GET", path+"/items?cursor=bm9wZQ", o.tok, nil, 400, "invalid_cursor")
 
 		// A page holds at most 100 items, whatever the client asks for.
 		// The extra rows are written directly: only their count matters.
@@ -880,8 +759,8 @@ func TestAlbumRoleMatrix(t *testing.T) {
 // members who leave, lose the album at once — listings and the signed URLs
 // they were already given — while their uploads stay theirs.
 func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
-	a := albStart(t, "all", nil)
-	o, r, l, s := a.albLogin("olivia"), a.albLogin("rick"), a.albLogin("lena"), a.albLogin("sam")
+	a := startEngine(t, "all", nil)
+	o, r, l, s := a.signIn("olivia"), a.signIn("rick"), a.signIn("lena"), a.signIn("sam")
 	alb := a.albCreate(o, "Class of 2010")
 	path := "/v1/albums/" + alb.ID
 	a.albJoin(o, alb.ID, "contributor", r, l, s)
@@ -895,7 +774,7 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 	// What each member was handed while a member: URLs of the owner's item
 	// from GET /v1/media/:id and every thumb_url of the item list.
 	handed := map[string][]string{}
-	for _, u := range []albUser{r, l, s} {
+	for _, u := range []user{r, l, s} {
 		m := a.getMedia(u.tok, oItem.id, 200)
 		handed[u.id] = append(handed[u.id], m.URLs["original"], m.URLs["thumb"])
 		for _, it := range a.albItems(u, alb.ID, "limit=100").Items {
@@ -909,28 +788,28 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 			}
 		}
 	}
-	lostEverything := func(u albUser) {
+	lostEverything := func(u user) {
 		t.Helper()
 		for _, p := range []string{path, path + "/items", path + "/members", path + "/ranking"} {
-			a.albCheck(u.name, "GET", p, u.tok, nil, 404, "not_found")
+			a.check(u.name, "GET", p, u.tok, nil, 404, "not_found")
 		}
 		if _, listed := a.albList(u)[alb.ID]; listed {
 			t.Errorf("%s still lists the album", u.name)
 		}
-		a.albCheck(u.name, "GET", "/v1/media/"+oItem.id, u.tok, nil, 404, "not_found")
+		a.check(u.name, "GET", "/v1/media/"+oItem.id, u.tok, nil, 404, "not_found")
 		for _, url := range handed[u.id] {
 			if st := albFetch(t, url); st != 404 {
 				t.Errorf("%s's URL handed out before: status %d, want 404", u.name, st)
 			}
 		}
-		a.refuse(u.tok, upfile{kind: "photo", albumID: alb.ID, data: a.albPhoto()}, 404, "not_found")
-		a.albCheck(u.name, "POST", path+"/leave", u.tok, nil, 404, "not_found")
+		a.refuse(u.tok, upfile{kind: "photo", albumID: alb.ID, data: a.photo()}, 404, "not_found")
+		a.check(u.name, "POST", path+"/leave", u.tok, nil, 404, "not_found")
 	}
 
 	// The owner removes rick.
 	a.do("DELETE", path+"/members/"+r.id, o.tok, nil, 204, nil)
 	lostEverything(r)
-	a.albCheck("olivia removing rick again", "DELETE", path+"/members/"+r.id, o.tok, nil, 404, "not_found")
+	a.check("olivia removing rick again", "DELETE", path+"/members/"+r.id, o.tok, nil, 404, "not_found")
 	// His uploads stay his, and stay in the album.
 	if diff := cmp.Diff(albSorted([]string{rShared.id, rPrivate.id}), albSorted(a.albMine(r))); diff != "" {
 		t.Errorf("rick's GET /v1/me/media (-want +got):\n%s", diff)
@@ -942,7 +821,7 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 		t.Errorf("rick's members item left the album with him")
 	}
 	// He can still delete them, through his media, not through the album.
-	a.albCheck("rick", "DELETE", path+"/items/"+rShared.id, r.tok, nil, 404, "not_found")
+	a.check("rick", "DELETE", path+"/items/"+rShared.id, r.tok, nil, 404, "not_found")
 	a.do("DELETE", "/v1/media/"+rShared.id, r.tok, nil, 202, nil)
 	a.do("DELETE", "/v1/media/"+rPrivate.id, r.tok, nil, 202, nil)
 	a.albWaitGone(rShared.id, rPrivate.id)
@@ -954,8 +833,8 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 	a.do("POST", path+"/leave", l.tok, map[string]bool{"delete_my_items": true}, 204, nil)
 	lostEverything(l)
 	for _, it := range []albSeed{lShared, lLink} {
-		a.albCheck("lena's own item after leaving with it", "GET", "/v1/media/"+it.id, l.tok, nil, 404, "not_found")
-		a.albCheck("olivia on lena's item", "GET", "/v1/media/"+it.id, o.tok, nil, 404, "not_found")
+		a.check("lena's own item after leaving with it", "GET", "/v1/media/"+it.id, l.tok, nil, 404, "not_found")
+		a.check("olivia on lena's item", "GET", "/v1/media/"+it.id, o.tok, nil, 404, "not_found")
 	}
 	if mine := a.albMine(l); len(mine) != 0 {
 		t.Errorf("lena's media after leaving with delete_my_items: %v", mine)
@@ -989,12 +868,12 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 	}
 
 	// The owner cannot leave until ownership has moved.
-	a.albCheck("olivia", "POST", path+"/leave", o.tok, nil, 409, "owner_cannot_leave")
+	a.check("olivia", "POST", path+"/leave", o.tok, nil, 409, "owner_cannot_leave")
 	a.albJoin(o, alb.ID, "viewer", s)
 	a.do("POST", path+"/transfer", o.tok, map[string]string{"user_id": s.id}, 204, nil)
 	a.do("POST", path+"/leave", o.tok, nil, 204, nil)
-	a.albCheck("olivia after leaving", "GET", path, o.tok, nil, 404, "not_found")
-	a.albCheck("sam (owner)", "POST", path+"/leave", s.tok, nil, 409, "owner_cannot_leave")
+	a.check("olivia after leaving", "GET", path, o.tok, nil, 404, "not_found")
+	a.check("sam (owner)", "POST", path+"/leave", s.tok, nil, 409, "owner_cannot_leave")
 	// olivia's item stays in the album, and stays hers.
 	if diff := cmp.Diff([]string{oItem.id}, albIDs(a.albItems(s, alb.ID, "limit=100").Items)); diff != "" {
 		t.Errorf("items the new owner sees (-want +got):\n%s", diff)
@@ -1007,17 +886,17 @@ func TestAlbumRemovalAndLeavingCutAccess(t *testing.T) {
 // TestAlbumInvitations: preview, expiry, use limits, revocation and the
 // member cap (MEDIA_ALBUM_MAX_MEMBERS=3), also under concurrent accepts.
 func TestAlbumInvitations(t *testing.T) {
-	a := albStart(t, "serve", map[string]string{"MEDIA_ALBUM_MAX_MEMBERS": "3"})
-	o, u1, u2, u3, u4 := a.albLogin("olivia"), a.albLogin("ann"), a.albLogin("ben"), a.albLogin("cleo"), a.albLogin("dan")
+	a := startEngine(t, "serve", map[string]string{"MEDIA_ALBUM_MAX_MEMBERS": "3"})
+	o, u1, u2, u3, u4 := a.signIn("olivia"), a.signIn("ann"), a.signIn("ben"), a.signIn("cleo"), a.signIn("dan")
 	alb := a.albCreate(o, "Reunion")
 	path := "/v1/albums/" + alb.ID
-	accept := func(u albUser, tok string, want int, code string) {
+	accept := func(u user, tok string, want int, code string) {
 		t.Helper()
-		a.albCheck(u.name+" accepting", "POST", "/v1/invites/"+tok+"/accept", u.tok, nil, want, code)
+		a.check(u.name+" accepting", "POST", "/v1/invites/"+tok+"/accept", u.tok, nil, want, code)
 	}
-	preview := func(u albUser, tok string, want int, code string) []byte {
+	preview := func(u user, tok string, want int, code string) []byte {
 		t.Helper()
-		return a.albCheck(u.name+" previewing", "GET", "/v1/invites/"+tok, u.tok, nil, want, code)
+		return a.check(u.name+" previewing", "GET", "/v1/invites/"+tok, u.tok, nil, want, code)
 	}
 	members := func() int { return a.count(`SELECT count(*) FROM album_members WHERE album_id = $1`, alb.ID) }
 
@@ -1025,7 +904,7 @@ func TestAlbumInvitations(t *testing.T) {
 		{"role": "owner"}, {"role": "admin"}, {"role": "viewer", "expires_in": 10},
 		{"role": "viewer", "expires_in": 31 * 24 * 3600}, {"role": "viewer", "max_uses": 4}, {"role": "viewer", "max_uses": -1},
 	} {
-		a.albCheck(fmt.Sprint(bad), "POST", path+"/invites", o.tok, bad, 400, "")
+		a.check(fmt.Sprint(bad), "POST", path+"/invites", o.tok, bad, 400, "")
 	}
 
 	// A single-use viewer invitation: preview shows enough to decide.
@@ -1072,8 +951,8 @@ func TestAlbumInvitations(t *testing.T) {
 
 	// Revoked.
 	tok4, id4 := a.albInvite(o, alb.ID, map[string]any{"role": "viewer", "max_uses": 2})
-	a.albCheck("ben", "DELETE", path+"/invites/"+id4, u2.tok, nil, 403, "forbidden")
-	a.albCheck("dan", "DELETE", path+"/invites/"+id4, u4.tok, nil, 404, "not_found")
+	a.check("ben", "DELETE", path+"/invites/"+id4, u2.tok, nil, 403, "forbidden")
+	a.check("dan", "DELETE", path+"/invites/"+id4, u4.tok, nil, 404, "not_found")
 	a.do("DELETE", path+"/invites/"+id4, o.tok, nil, 204, nil)
 	preview(u4, tok4, 410, "invite_gone")
 	accept(u4, tok4, 410, "invite_gone")
@@ -1092,11 +971,11 @@ func TestAlbumInvitations(t *testing.T) {
 	race := func(toks [2]string) (ok, refused []int) {
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		for i, u := range []albUser{u3, u4} {
+		for i, u := range []user{u3, u4} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				st, _ := a.albTry("POST", "/v1/invites/"+toks[i]+"/accept", u.tok, nil)
+				st, _ := a.try("POST", "/v1/invites/"+toks[i]+"/accept", u.tok, nil)
 				mu.Lock()
 				defer mu.Unlock()
 				if st == 200 {
@@ -1114,8 +993,8 @@ func TestAlbumInvitations(t *testing.T) {
 		t.Errorf("single-use invitation accepted concurrently: winners %v, refusals %v", ok, refused)
 	}
 	for round := range 8 {
-		for _, u := range []albUser{u3, u4} {
-			a.albTry("DELETE", path+"/members/"+u.id, o.tok, nil)
+		for _, u := range []user{u3, u4} {
+			a.try("DELETE", path+"/members/"+u.id, o.tok, nil)
 		}
 		ta, _ := a.albInvite(o, alb.ID, map[string]any{"role": "viewer", "max_uses": 1})
 		tb, _ := a.albInvite(o, alb.ID, map[string]any{"role": "viewer", "max_uses": 1})
@@ -1131,8 +1010,8 @@ func TestAlbumInvitations(t *testing.T) {
 // answers; the task is killed half-way through, and the restarted worker
 // finishes: no object under the album's items, no row, a receipt.
 func TestAlbumDissolution(t *testing.T) {
-	a := albStart(t, "all", nil)
-	o, c, v := a.albLogin("olivia"), a.albLogin("carl"), a.albLogin("vera")
+	a := startEngine(t, "all", nil)
+	o, c, v := a.signIn("olivia"), a.signIn("carl"), a.signIn("vera")
 	const title = "Farewell 🎉"
 	alb := a.albCreate(o, title)
 	path := "/v1/albums/" + alb.ID
@@ -1154,7 +1033,7 @@ func TestAlbumDissolution(t *testing.T) {
 	for _, it := range items {
 		urls = append(urls, a.getMedia(it.by.tok, it.id, 200).URLs["original"])
 	}
-	for _, u := range []albUser{o, c, v} {
+	for _, u := range []user{o, c, v} {
 		for _, it := range a.albItems(u, alb.ID, "limit=100").Items {
 			urls = append(urls, it.ThumbURL)
 		}
@@ -1167,7 +1046,7 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 
 	// From here on no worker runs: the dissolution task waits in Redis.
-	a.albRestart("serve")
+	a.restart("serve")
 	// carl's last upload is still processing (only its raw upload exists).
 	items = append(items, a.albSeed(c, alb.ID, "members"))
 	before := map[string][]string{}
@@ -1180,9 +1059,9 @@ func TestAlbumDissolution(t *testing.T) {
 		t.Fatalf("%d objects before dissolution, want 5 items x 4 variants + 1 raw upload", objects)
 	}
 
-	a.albCheck("carl", "DELETE", path, c.tok, map[string]string{"confirm_title": title}, 403, "forbidden")
-	a.albCheck("olivia", "DELETE", path, o.tok, map[string]string{"confirm_title": "Farewell"}, 400, "confirm_mismatch")
-	a.albCheck("olivia", "DELETE", path, o.tok, nil, 400, "confirm_mismatch")
+	a.check("carl", "DELETE", path, c.tok, map[string]string{"confirm_title": title}, 403, "forbidden")
+	a.check("olivia", "DELETE", path, o.tok, map[string]string{"confirm_title": "Farewell"}, 400, "confirm_mismatch")
+	a.check("olivia", "DELETE", path, o.tok, nil, 400, "confirm_mismatch")
 	var started struct {
 		Status string `json:"status"`
 	}
@@ -1192,14 +1071,14 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 
 	// At once, the album is gone for everyone: every request, every URL.
-	for _, u := range []albUser{o, c, v} {
+	for _, u := range []user{o, c, v} {
 		for _, p := range []string{path, path + "/items", path + "/members", path + "/ranking"} {
-			a.albCheck(u.name, "GET", p, u.tok, nil, 404, "not_found")
+			a.check(u.name, "GET", p, u.tok, nil, 404, "not_found")
 		}
 		if _, listed := a.albList(u)[alb.ID]; listed {
 			t.Errorf("%s still lists the album", u.name)
 		}
-		a.refuse(u.tok, upfile{kind: "photo", albumID: alb.ID, data: a.albPhoto()}, 404, "not_found")
+		a.refuse(u.tok, upfile{kind: "photo", albumID: alb.ID, data: a.photo()}, 404, "not_found")
 	}
 	for i, u := range urls {
 		if st := albFetch(t, u); st != 404 {
@@ -1208,23 +1087,23 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 	for _, it := range items {
 		who := it.by.name + " on own " + it.String()
-		a.albCheck(who, "GET", "/v1/media/"+it.id, it.by.tok, nil, 404, "not_found")
-		a.albCheck(who, "PATCH", "/v1/media/"+it.id, it.by.tok, map[string]string{"visibility": "members"}, 404, "not_found")
-		a.albCheck(who, "DELETE", "/v1/media/"+it.id, it.by.tok, nil, 404, "not_found")
+		a.check(who, "GET", "/v1/media/"+it.id, it.by.tok, nil, 404, "not_found")
+		a.check(who, "PATCH", "/v1/media/"+it.id, it.by.tok, map[string]string{"visibility": "members"}, 404, "not_found")
+		a.check(who, "DELETE", "/v1/media/"+it.id, it.by.tok, nil, 404, "not_found")
 	}
 	if diff := cmp.Diff(albSorted([]string{keep[0].id, keep[1].id}), albSorted(a.albMine(c))); diff != "" {
 		t.Errorf("carl's GET /v1/me/media (-want +got):\n%s", diff)
 	}
-	a.albCheck("olivia", "PATCH", path, o.tok, map[string]string{"title": "again"}, 404, "not_found")
-	a.albCheck("olivia", "DELETE", path, o.tok, map[string]string{"confirm_title": title}, 404, "not_found")
-	a.albCheck("vera", "GET", "/v1/invites/"+invite, v.tok, nil, 410, "invite_gone")
-	a.albCheck("vera", "POST", "/v1/invites/"+invite+"/accept", v.tok, nil, 410, "invite_gone")
+	a.check("olivia", "PATCH", path, o.tok, map[string]string{"title": "again"}, 404, "not_found")
+	a.check("olivia", "DELETE", path, o.tok, map[string]string{"confirm_title": title}, 404, "not_found")
+	a.check("vera", "GET", "/v1/invites/"+invite, v.tok, nil, 410, "invite_gone")
+	a.check("vera", "POST", "/v1/invites/"+invite+"/accept", v.tok, nil, 410, "invite_gone")
 	// Only the former owner follows the progress.
 	if r := a.albReceipt(o, alb.ID); r.ItemsTotal != len(items) || r.ItemsDeleted != 0 || r.FinishedAt != nil {
 		t.Errorf("progress before the task ran: %+v", r)
 	}
-	a.albCheck("carl", "GET", path+"/dissolution", c.tok, nil, 404, "not_found")
-	for _, u := range []albUser{o, c, v} {
+	a.check("carl", "GET", path+"/dissolution", c.tok, nil, 404, "not_found")
+	for _, u := range []user{o, c, v} {
 		want := 1
 		if u == o {
 			want = 0
@@ -1298,7 +1177,7 @@ func TestAlbumDissolution(t *testing.T) {
 	}
 
 	// The worker restarts and the queued task finishes the work.
-	a.albRestart("all")
+	a.restart("all")
 	var r albReceipt
 	if !poll(30*time.Second, func() bool { r = a.albReceipt(o, alb.ID); return r.FinishedAt != nil }) {
 		t.Fatalf("dissolution not finished within 30s: %+v", r)
@@ -1306,8 +1185,7 @@ func TestAlbumDissolution(t *testing.T) {
 	// carl's processing upload had a task queued too. Once the rows are
 	// gone a run that starts writes nothing; wait out one already running.
 	a.albWaitGone(ids...)
-	insp := asynq.NewInspector(worker.RedisOpt(worker.Config{RedisAddr: a.env["MEDIA_REDIS_ADDR"], RedisDB: albRedisDB}))
-	defer insp.Close()
+	insp := a.inspector()
 	if !poll(30*time.Second, func() bool {
 		info, err := insp.GetTaskInfo(worker.QueueCritical, "process:"+items[len(items)-1].id)
 		return err != nil || info.State != asynq.TaskStateActive
@@ -1335,8 +1213,8 @@ func TestAlbumDissolution(t *testing.T) {
 		t.Errorf("receipt after a second run (-first +second):\n%s", diff)
 	}
 	albCheckRemains(t, a, alb.ID, keep)
-	a.albCheck("olivia", "GET", path, o.tok, nil, 404, "not_found")
-	a.albCheck("vera", "GET", "/v1/invites/"+invite, v.tok, nil, 404, "not_found")
+	a.check("olivia", "GET", path, o.tok, nil, 404, "not_found")
+	a.check("vera", "GET", "/v1/invites/"+invite, v.tok, nil, 404, "not_found")
 	if n := a.count(`SELECT count(*) FROM notifications WHERE kind = 'album_dissolved'`); n != 2 {
 		t.Errorf("%d album_dissolved notifications, want 2", n)
 	}
@@ -1344,7 +1222,7 @@ func TestAlbumDissolution(t *testing.T) {
 
 // albCheckRemains checks nothing of the album is left and that what was
 // kept is intact: the bucket holds exactly the kept items' objects.
-func albCheckRemains(t *testing.T, a *albEnv, albumID string, keep []albSeed) {
+func albCheckRemains(t *testing.T, a *engine, albumID string, keep []albSeed) {
 	t.Helper()
 	for table, sql := range map[string]string{
 		"media":         `SELECT count(*) FROM media WHERE album_id = $1`,

@@ -37,94 +37,9 @@ import (
 // retention on an injected clock, the reconciler, the consent gate and
 // purge-all, against the real PostgreSQL, Redis and MinIO.
 
-// datRedisDB is the Redis database of these tests' engines: their own, so
-// purge-all's FLUSHDB and tasks left queued on purpose touch no other
-// test's queues.
-const datRedisDB = 5
-
 const datDay = 24 * time.Hour
 
-// datStart runs mediad in mode on its own Redis database.
-func datStart(t *testing.T, mode string, overrides map[string]string) *engine {
-	t.Helper()
-	env := map[string]string{"MEDIA_REDIS_DB": fmt.Sprint(datRedisDB)}
-	maps.Copy(env, overrides)
-	testenv.FlushRedisDB(t, datRedisDB)
-	return startEngine(t, mode, env)
-}
-
-// datWorker runs `mediad work` in-process on e's settings until the
-// returned stop is called (or the test ends). Tasks queued meanwhile stay
-// in Redis for the next worker.
-func datWorker(t *testing.T, e *engine) (stop func()) {
-	t.Helper()
-	env := maps.Clone(e.env)
-	env["MEDIA_WORKER_SHUTDOWN_TIMEOUT"] = "5s"
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	logs := &logBuffer{}
-	go func() {
-		errc <- run(ctx, []string{"mediad", "work"}, func(k string) string { return env[k] }, io.Discard, logs)
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-errc:
-				if err != nil {
-					t.Errorf("mediad work exited: %v", err)
-				}
-			case <-time.After(40 * time.Second):
-				t.Errorf("mediad work did not stop within 40s")
-			}
-		})
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("mediad work log:\n%s", logs.String())
-		}
-	})
-	return stop
-}
-
-// datUser is a signed-in user.
-type datUser struct{ name, tok, id string }
-
-func datLogin(e *engine, name string) datUser {
-	e.t.Helper()
-	tok := e.login(name)
-	return datUser{name: name, tok: tok, id: e.userID(tok)}
-}
-
-// datFiles are real camera photos; uploads take them in turn, so no two
-// uploads of a test carry the same bytes (the dedupe would merge them).
-var datFiles = []string{
-	"images/orientation/landscape_1.jpg", "images/orientation/landscape_2.jpg", "images/orientation/landscape_3.jpg",
-	"images/orientation/landscape_4.jpg", "images/orientation/landscape_5.jpg", "images/orientation/landscape_6.jpg",
-	"images/orientation/landscape_7.jpg", "images/orientation/landscape_8.jpg", "images/orientation/portrait_1.jpg",
-	"images/orientation/portrait_2.jpg", "images/orientation/portrait_3.jpg", "images/orientation/portrait_4.jpg",
-	"images/gps/DSCN0010.jpg", "images/gps/DSCN0012.jpg", "images/gps/DSCN0021.jpg",
-}
-
-var datNext int
-
-// datUpload posts the next photo as u with kind (photo or avatar), into
-// albumID when set, and returns the new item's id (still processing).
-func datUpload(e *engine, u datUser, kind, albumID, vis string) string {
-	e.t.Helper()
-	rel := datFiles[datNext%len(datFiles)]
-	datNext++
-	return e.uploadOK(u.tok, upfile{kind: kind, albumID: albumID, visibility: vis, data: readTestdata(e.t, rel)}).ID
-}
-
-func datPhoto(e *engine, u datUser, albumID, vis string) string {
-	e.t.Helper()
-	return datUpload(e, u, "photo", albumID, vis)
-}
-
-func datAlbum(e *engine, u datUser, title string) string {
+func datAlbum(e *engine, u user, title string) string {
 	e.t.Helper()
 	var out struct {
 		Album struct {
@@ -136,7 +51,7 @@ func datAlbum(e *engine, u datUser, title string) string {
 }
 
 // datInvite makes a contributor invitation to the album and returns its token.
-func datInvite(e *engine, u datUser, albumID string) string {
+func datInvite(e *engine, u user, albumID string) string {
 	e.t.Helper()
 	var out struct {
 		Token string `json:"token"`
@@ -147,7 +62,7 @@ func datInvite(e *engine, u datUser, albumID string) string {
 }
 
 // datJoin brings users into owner's album as contributors.
-func datJoin(e *engine, owner datUser, albumID string, users ...datUser) {
+func datJoin(e *engine, owner user, albumID string, users ...user) {
 	e.t.Helper()
 	tok := datInvite(e, owner, albumID)
 	for _, u := range users {
@@ -157,7 +72,7 @@ func datJoin(e *engine, owner datUser, albumID string, users ...datUser) {
 
 // datShare makes a link to an album (or, with item, to one item) and
 // returns its token and id.
-func datShare(e *engine, u datUser, key, id string) (token, shareID string) {
+func datShare(e *engine, u user, key, id string) (token, shareID string) {
 	e.t.Helper()
 	var out struct {
 		Token string `json:"token"`
@@ -198,7 +113,7 @@ type datExport struct {
 }
 
 // datWaitExport polls the export until it is built and requires ready.
-func datWaitExport(e *engine, u datUser, id string) datExport {
+func datWaitExport(e *engine, u user, id string) datExport {
 	e.t.Helper()
 	var x datExport
 	ok := poll(30*time.Second, func() bool {
@@ -272,18 +187,18 @@ func datTamper(t *testing.T, raw string) string {
 // any album) and their records; only they can fetch it, through a signed
 // URL, and retention removes it after MEDIA_EXPORT_TTL.
 func TestDataExport(t *testing.T) {
-	e := datStart(t, "all", map[string]string{"MEDIA_EXPORT_TTL": "24h"})
-	ann, bob := datLogin(e, "ExpAnn"), datLogin(e, "ExpBob")
+	e := startEngine(t, "all", map[string]string{"MEDIA_EXPORT_TTL": "24h"})
+	ann, bob := e.signIn("ExpAnn"), e.signIn("ExpBob")
 	trip, club := datAlbum(e, ann, "Trip"), datAlbum(e, bob, "Club")
 	datJoin(e, ann, trip, bob)
 	datJoin(e, bob, club, ann)
 	mine := map[string]string{ // item -> album ("" for none)
-		datPhoto(e, ann, trip, ""):     trip,
-		datPhoto(e, ann, club, ""):     club,
-		datPhoto(e, ann, "", "link"):   "",
-		datPhoto(e, ann, trip, "link"): trip,
+		e.uploadPhotoID(ann, "photo", trip, ""):     trip,
+		e.uploadPhotoID(ann, "photo", club, ""):     club,
+		e.uploadPhotoID(ann, "photo", "", "link"):   "",
+		e.uploadPhotoID(ann, "photo", trip, "link"): trip,
 	}
-	bobs := datPhoto(e, bob, trip, "")
+	bobs := e.uploadPhotoID(bob, "photo", trip, "")
 	originals := map[string][]byte{}
 	for id := range mine {
 		m := e.waitReady(ann.tok, id)
@@ -389,7 +304,7 @@ func TestDataExport(t *testing.T) {
 }
 
 // datCheckDocs checks the JSON documents of an export.
-func datCheckDocs(t *testing.T, files map[string][]byte, u datUser, mine, roles map[string]string, shareID, shareAlbum string) {
+func datCheckDocs(t *testing.T, files map[string][]byte, u user, mine, roles map[string]string, shareID, shareAlbum string) {
 	t.Helper()
 	var profile map[string]any
 	datDecode(t, "profile.json", files["profile.json"], &profile)
@@ -442,11 +357,11 @@ func datCheckDocs(t *testing.T, files map[string][]byte, u datUser, mine, roles 
 // Deleting an item really deletes it: no object remains under its prefix
 // nor in the raw quarantine, and no row.
 func TestDataItemDeletion(t *testing.T) {
-	e := datStart(t, "all", nil)
-	u := datLogin(e, "ItemIvy")
+	e := startEngine(t, "all", nil)
+	u := e.signIn("ItemIvy")
 	alb := datAlbum(e, u, "Gone soon")
-	id := datPhoto(e, u, alb, "")
-	keep := datPhoto(e, u, alb, "")
+	id := e.uploadPhotoID(u, "photo", alb, "")
+	keep := e.uploadPhotoID(u, "photo", alb, "")
 	e.waitReady(u.tok, id)
 	e.waitReady(u.tok, keep)
 	if got := e.keys("media/" + id + "/"); len(got) != 4 {
@@ -487,7 +402,7 @@ func datGetReceipt(e *engine, id string) (datReceipt, []byte) {
 // datScene is the account deletion scenario: Ann owns album X, where Bob
 // contributes, and contributes to Bob's album Y.
 type datScene struct {
-	ann, bob, cat        datUser
+	ann, bob, cat        user
 	x, y                 string
 	annX, bobX, annY     string
 	bobY, annOwn, avatar string
@@ -500,14 +415,14 @@ type datScene struct {
 func datSetup(e *engine) *datScene {
 	e.t.Helper()
 	t := e.t
-	s := &datScene{ann: datLogin(e, "DelAnn"), bob: datLogin(e, "DelBob"), cat: datLogin(e, "DelCat")}
+	s := &datScene{ann: e.signIn("DelAnn"), bob: e.signIn("DelBob"), cat: e.signIn("DelCat")}
 	s.x, s.y = datAlbum(e, s.ann, "Ann's X"), datAlbum(e, s.bob, "Bob's Y")
 	datJoin(e, s.ann, s.x, s.bob)
 	datJoin(e, s.bob, s.y, s.ann)
-	s.annX, s.bobX = datPhoto(e, s.ann, s.x, "link"), datPhoto(e, s.bob, s.x, "")
-	s.annY, s.bobY = datPhoto(e, s.ann, s.y, ""), datPhoto(e, s.bob, s.y, "")
-	s.annOwn = datPhoto(e, s.ann, "", "link")
-	s.avatar = datUpload(e, s.ann, "avatar", "", "")
+	s.annX, s.bobX = e.uploadPhotoID(s.ann, "photo", s.x, "link"), e.uploadPhotoID(s.bob, "photo", s.x, "")
+	s.annY, s.bobY = e.uploadPhotoID(s.ann, "photo", s.y, ""), e.uploadPhotoID(s.bob, "photo", s.y, "")
+	s.annOwn = e.uploadPhotoID(s.ann, "photo", "", "link")
+	s.avatar = e.uploadPhotoID(s.ann, "avatar", "", "")
 	for _, it := range []struct{ tok, id string }{{s.ann.tok, s.annX}, {s.bob.tok, s.bobX}, {s.ann.tok, s.annY},
 		{s.bob.tok, s.bobY}, {s.ann.tok, s.annOwn}, {s.ann.tok, s.avatar}} {
 		e.waitReady(it.tok, it.id)
@@ -548,8 +463,8 @@ func datSetup(e *engine) *datScene {
 // removes her memberships and leaves a tombstone; a task killed half-way
 // and restarted finishes the job with a receipt that adds up.
 func TestDataAccountDeletion(t *testing.T) {
-	e := datStart(t, "serve", nil)
-	stopWorker := datWorker(t, e)
+	e := startEngine(t, "serve", nil)
+	stopWorker := e.startAnother("work", map[string]string{"MEDIA_WORKER_SHUTDOWN_TIMEOUT": "5s"}).stop
 	s := datSetup(e)
 	stopWorker() // the deletion task waits in the queue until a worker runs again
 
@@ -578,7 +493,7 @@ func TestDataAccountDeletion(t *testing.T) {
 	}
 
 	datKilledRuns(t, e, s, del.ReceiptID)
-	datWorker(t, e) // restarted: picks up the queued task and finishes it
+	e.startAnother("work", map[string]string{"MEDIA_WORKER_SHUTDOWN_TIMEOUT": "5s"}) // restarted: picks up the queued task and finishes it
 	var r datReceipt
 	var body []byte
 	if !poll(30*time.Second, func() bool { r, body = datGetReceipt(e, del.ReceiptID); return r.Status == "done" }) {
@@ -605,7 +520,7 @@ func TestDataAccountDeletion(t *testing.T) {
 	datCheckGone(t, e, s)
 
 	// The same WeChat (here dev) identity signs up fresh.
-	again := datLogin(e, s.ann.name)
+	again := e.signIn(s.ann.name)
 	if again.id == s.ann.id {
 		t.Errorf("signed up again with the deleted user's id %s", again.id)
 	}
@@ -1005,14 +920,14 @@ func (q *datQueue) got() []string {
 // never touches an upload in flight, marks ready items whose original is
 // missing as failed and re-enqueues items stuck in processing.
 func TestDataReconcile(t *testing.T) {
-	e := datStart(t, "serve", nil)
-	stopWorker := datWorker(t, e)
-	u := datLogin(e, "RecRay")
-	intact, lost := datPhoto(e, u, "", ""), datPhoto(e, u, "", "")
+	e := startEngine(t, "serve", nil)
+	stopWorker := e.startAnother("work", map[string]string{"MEDIA_WORKER_SHUTDOWN_TIMEOUT": "5s"}).stop
+	u := e.signIn("RecRay")
+	intact, lost := e.uploadPhotoID(u, "photo", "", ""), e.uploadPhotoID(u, "photo", "", "")
 	e.waitReady(u.tok, intact)
 	e.waitReady(u.tok, lost)
 	stopWorker()
-	inflight, stuck := datPhoto(e, u, "", ""), datPhoto(e, u, "", "") // processing: no worker runs
+	inflight, stuck := e.uploadPhotoID(u, "photo", "", ""), e.uploadPhotoID(u, "photo", "", "") // processing: no worker runs
 	dbtest.MustExec(t, e.pool, `UPDATE media SET updated_at = now() - interval '1 hour' WHERE id = $1`, stuck)
 	up, _ := e.startChunked(u.tok, map[string]any{"kind": "photo", "size": 4096}, 201)
 	e.putPart(http.DefaultClient, u.tok, up.UploadID, 1, jpegHead(t, 4096, 3), 200)
@@ -1141,7 +1056,7 @@ func datGetMe(e *engine, tok string) datMe {
 // Writes wait for consent to the current privacy policy; reads, consent,
 // exports never do.
 func TestDataConsentGate(t *testing.T) {
-	e := datStart(t, "serve", map[string]string{"MEDIA_POLICY_VERSION": "2026-12"})
+	e := startEngine(t, "serve", map[string]string{"MEDIA_POLICY_VERSION": "2026-12"})
 	tok := e.login("ConsentCal")
 	if me := datGetMe(e, tok); !me.PolicyUpdateRequired || me.PolicyVersion != "2026-12" || me.User.PolicyVersion != nil {
 		t.Errorf("before consent: %+v", me)
@@ -1186,27 +1101,27 @@ func TestDataConsentGate(t *testing.T) {
 // purge-all, for when the service stops: refused without the deployment's
 // name; with it, every row, object, the bucket and the queues go.
 func TestDataPurgeAll(t *testing.T) {
-	e := datStart(t, "all", map[string]string{"MEDIA_DEPLOYMENT_NAME": "test-deploy"})
+	e := startEngine(t, "all", map[string]string{"MEDIA_DEPLOYMENT_NAME": "test-deploy"})
 	// testenv.Blob removes the bucket when the test ends: give it one back.
 	t.Cleanup(func() {
 		if err := e.blob.EnsureBucket(context.Background()); err != nil {
 			t.Errorf("re-create bucket: %v", err)
 		}
 	})
-	u := datLogin(e, "PurgePat")
+	u := e.signIn("PurgePat")
 	alb := datAlbum(e, u, "Everything")
-	e.waitReady(u.tok, datPhoto(e, u, alb, "link"))
+	e.waitReady(u.tok, e.uploadPhotoID(u, "photo", alb, "link"))
 	datShare(e, u, "album_id", alb)
 	up, _ := e.startChunked(u.tok, map[string]any{"kind": "photo", "size": 4096}, 201)
 	e.putPart(http.DefaultClient, u.tok, up.UploadID, 1, jpegHead(t, 4096, 5), 200)
 	e.stop()
 	e.stop = func() {}
 
-	rdb := redis.NewClient(&redis.Options{Addr: e.env["MEDIA_REDIS_ADDR"], DB: datRedisDB})
+	rdb := redis.NewClient(&redis.Options{Addr: e.env["MEDIA_REDIS_ADDR"], DB: redisDB})
 	defer rdb.Close()
 	ctx := context.Background()
 	if n, err := rdb.DBSize(ctx).Result(); err != nil || n == 0 {
-		t.Fatalf("redis db %d before purge: %d keys, %v", datRedisDB, n, err)
+		t.Fatalf("redis db %d before purge: %d keys, %v", redisDB, n, err)
 	}
 	getenv := func(k string) string { return e.env[k] }
 	for _, args := range [][]string{{"--confirm", "wrong"}, {"--confirm"}, {}, {"--confirm", "local"}, {"--confirm", "test-deploy", "x"}} {
@@ -1224,7 +1139,7 @@ func TestDataPurgeAll(t *testing.T) {
 	}
 	for _, line := range []string{"postgres media: 1 rows deleted", "postgres users: 1 rows deleted",
 		"minio " + e.blob.Bucket() + ": 4 objects and 1 unfinished uploads deleted, bucket removed",
-		fmt.Sprintf("redis db %d: flushed", datRedisDB)} {
+		fmt.Sprintf("redis db %d: flushed", redisDB)} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("purge-all output lacks %q:\n%s", line, out.String())
 		}
@@ -1241,6 +1156,6 @@ func TestDataPurgeAll(t *testing.T) {
 		t.Errorf("bucket exists after purge-all: %v %v", ok, err)
 	}
 	if n, err := rdb.DBSize(ctx).Result(); err != nil || n != 0 {
-		t.Errorf("redis db %d after purge-all: %d keys, %v", datRedisDB, n, err)
+		t.Errorf("redis db %d after purge-all: %d keys, %v", redisDB, n, err)
 	}
 }

@@ -93,21 +93,21 @@ func fixtureOutcomeOf(t *testing.T, rel string) fixtureOutcome {
 
 // uploadFixture uploads rel and checks the upload answer against its pinned
 // outcome; it returns the item (ok false when it was refused as pinned).
-func uploadFixture(t *testing.T, e *engine, tok, rel string) (procItem, bool) {
+func uploadFixture(t *testing.T, e *engine, tok, rel string) (mediaView, bool) {
 	t.Helper()
 	o := fixtureOutcomeOf(t, rel)
 	if o.refused == 0 {
-		return procUploadOK(e, tok, rel), true
+		return e.uploadFixture(tok, rel), true
 	}
-	status, b := procUpload(e, tok, rel)
+	status, b := e.uploadStatus(tok, fixtureFile(t, rel))
 	if status != o.refused || errorCode(t, b) != o.code {
 		t.Errorf("%s: upload answered %d %s; want %d %s", rel, status, b, o.refused, o.code)
 	}
-	return procItem{}, false
+	return mediaView{}, false
 }
 
 // checkSettled compares a settled item with rel's pinned outcome.
-func checkSettled(t *testing.T, rel string, m procItem) {
+func checkSettled(t *testing.T, rel string, m mediaView) {
 	t.Helper()
 	o := fixtureOutcomeOf(t, rel)
 	switch {
@@ -137,7 +137,7 @@ func TestEveryFixtureProcessedAndServedClean(t *testing.T) {
 		t.Fatal("trailer check finds nothing after the raw motion-photo JPEG")
 	}
 
-	e := procStartEngine(t, "all", map[string]string{"MEDIA_WORKER_CONCURRENCY": "2"})
+	e := startEngine(t, "all", map[string]string{"MEDIA_WORKER_CONCURRENCY": "2"})
 	tok := e.login("fixtures")
 	names := map[string]string{} // media id -> fixture
 	var ids []string
@@ -147,7 +147,7 @@ func TestEveryFixtureProcessedAndServedClean(t *testing.T) {
 			ids = append(ids, m.ID)
 		}
 	}
-	settled := procWaitSettled(e, tok, ids, 90*time.Second)
+	settled := e.waitSettled(tok, 90*time.Second, ids...)
 
 	for _, id := range ids {
 		rel, m := names[id], settled[id]
@@ -165,7 +165,7 @@ func TestEveryFixtureProcessedAndServedClean(t *testing.T) {
 
 // procCheckServed fetches every variant of a ready item through its signed
 // URL and checks headers, cleanliness and, for orientation samples, shape.
-func procCheckServed(t *testing.T, e *engine, rel string, m procItem) {
+func procCheckServed(t *testing.T, e *engine, rel string, m mediaView) {
 	t.Helper()
 	var want []string
 	for _, v := range upload.Variants(upload.Kind(m.Kind)) {
@@ -221,7 +221,7 @@ func procServedType(rel, variant string) string {
 	switch {
 	case variant != "original":
 		return "image/jpeg"
-	case procKind(rel) == "video":
+	case strings.HasPrefix(rel, "video/"):
 		return "video/mp4"
 	case strings.HasSuffix(rel, ".png"):
 		return "image/png"
@@ -243,13 +243,6 @@ func procExt(ct string) string {
 	return ".jpg"
 }
 
-func procStr(p *string) string {
-	if p == nil {
-		return "<nil>"
-	}
-	return *p
-}
-
 func procRead(t *testing.T, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(testenv.Testdata(t, rel))
@@ -264,9 +257,9 @@ func procRead(t *testing.T, rel string) []byte {
 // none leaves its raw upload or gets a URL, and the worker still turns
 // the good photo ready.
 func TestHostileFilesFailWithReasonWorkerKeepsServing(t *testing.T) {
-	e := procStartEngine(t, "all", nil)
+	e := startEngine(t, "all", nil)
 	tok := e.login("mallory")
-	uid := procUserID(e, tok)
+	uid := e.userID(tok)
 	sg := procSigner(t)
 	names := map[string]string{}
 	var ids []string
@@ -279,8 +272,8 @@ func TestHostileFilesFailWithReasonWorkerKeepsServing(t *testing.T) {
 			ids = append(ids, m.ID)
 		}
 	}
-	good := procUploadOK(e, tok, "images/gps/DSCN0010.jpg")
-	settled := procWaitSettled(e, tok, append(ids, good.ID), 60*time.Second)
+	good := e.uploadFixture(tok, "images/gps/DSCN0010.jpg")
+	settled := e.waitSettled(tok, 60*time.Second, append(ids, good.ID)...)
 	for _, id := range ids {
 		m, rel := settled[id], names[id]
 		t.Run(rel, func(t *testing.T) {
@@ -309,11 +302,11 @@ func TestHostileFilesFailWithReasonWorkerKeepsServing(t *testing.T) {
 // stays processing, gets no URLs, and even a correctly signed URL for it
 // is 404; the raw upload in quarantine has no route at all.
 func TestNothingServedBeforeReady(t *testing.T) {
-	e := procStartEngine(t, "serve", nil)
+	e := startEngine(t, "serve", nil)
 	tok := e.login("early")
-	uid := procUserID(e, tok)
-	m := procUploadOK(e, tok, "images/gps/DSCN0012.jpg")
-	if got := procGet(e, tok, m.ID); got.Status != "processing" || len(got.URLs) != 0 {
+	uid := e.userID(tok)
+	m := e.uploadFixture(tok, "images/gps/DSCN0012.jpg")
+	if got := e.getMedia(tok, m.ID, 200); got.Status != "processing" || len(got.URLs) != 0 {
 		t.Fatalf("GET while processing: %+v; want processing without urls", got)
 	}
 	if keys := procKeys(e, upload.RawPrefix); !slices.Equal(keys, []string{upload.RawKey(m.ID)}) {
@@ -342,11 +335,11 @@ func TestNothingServedBeforeReady(t *testing.T) {
 // swapped, foreign and revoked grants are refused; a good one serves with
 // Range support and safe headers.
 func TestSignedURLs(t *testing.T) {
-	e := procStartEngine(t, "all", nil)
+	e := startEngine(t, "all", nil)
 	alice, bob := e.login("alice"), e.login("bob")
-	aliceID, bobID := procUserID(e, alice), procUserID(e, bob)
-	m := procUploadOK(e, alice, "images/orientation/landscape_1.jpg")
-	m = procWaitSettled(e, alice, []string{m.ID}, 30*time.Second)[m.ID]
+	aliceID, bobID := e.userID(alice), e.userID(bob)
+	m := e.uploadFixture(alice, "images/orientation/landscape_1.jpg")
+	m = e.waitSettled(alice, 30*time.Second, m.ID)[m.ID]
 	if m.Status != "ready" {
 		t.Fatalf("status %s", m.Status)
 	}
@@ -396,7 +389,7 @@ func TestSignedURLs(t *testing.T) {
 		}
 		tampered := tok[:i] + string(flip) + tok[i+1:]
 		thumbTok := m.URLs["thumb"][strings.Index(m.URLs["thumb"], "?t=")+3:]
-		other := procUploadOK(e, alice, "images/orientation/portrait_1.jpg")
+		other := e.uploadFixture(alice, "images/orientation/portrait_1.jpg")
 		soon := time.Now().Add(time.Minute)
 		for name, p := range map[string]string{
 			"tampered mac":       "/f/" + m.ID + "/original?t=" + tampered,
@@ -432,7 +425,7 @@ func TestSignedURLs(t *testing.T) {
 				t.Errorf("%s after delete: %d %s, want 404", v, resp.StatusCode, b)
 			}
 		}
-		if !procWait(20*time.Second, func() bool { return len(procKeys(e, upload.ObjectPrefix(m.ID))) == 0 }) {
+		if !poll(20*time.Second, func() bool { return len(procKeys(e, upload.ObjectPrefix(m.ID))) == 0 }) {
 			t.Errorf("objects left after delete: %v", procKeys(e, upload.ObjectPrefix(m.ID)))
 		}
 	})
@@ -469,10 +462,10 @@ func procCheckHeaders(t *testing.T, resp *http.Response, ct, disposition string)
 // worker: one set of objects at the deterministic keys, row ready, raw gone,
 // and re-runs after ready change nothing.
 func TestProcessingIsIdempotentAndRerunSafe(t *testing.T) {
-	e := procStartEngine(t, "serve", nil)
+	e := startEngine(t, "serve", nil)
 	tok := e.login("twice")
-	m := procUploadOK(e, tok, "images/crafted/xmp_first_orientation6.jpg")
-	in := procInspector(t, e)
+	m := e.uploadFixture(tok, "images/crafted/xmp_first_orientation6.jpg")
+	in := e.inspector()
 	st, info := procTaskState(t, in, m.ID)
 	if st != asynq.TaskStatePending {
 		t.Fatalf("upload queued the task in state %v, want pending", st)
@@ -527,8 +520,8 @@ func TestProcessingIsIdempotentAndRerunSafe(t *testing.T) {
 
 	// The task queued by the upload, then the same task enqueued again
 	// by hand, run on a real worker: both are no-ops now.
-	procStartWorker(t, e, nil)
-	if !procWait(20*time.Second, func() bool { st, _ := procTaskState(t, in, m.ID); return st == 0 }) {
+	e.startAnother("work", map[string]string{"MEDIA_WORKER_SHUTDOWN_TIMEOUT": "2s"})
+	if !poll(20*time.Second, func() bool { st, _ := procTaskState(t, in, m.ID); return st == 0 }) {
 		t.Fatal("queued task did not finish")
 	}
 	c := asynq.NewClient(worker.RedisOpt(procWorkerConfig(t, e)))
@@ -536,7 +529,7 @@ func TestProcessingIsIdempotentAndRerunSafe(t *testing.T) {
 	if _, err := c.Enqueue(task); err != nil {
 		t.Fatalf("enqueue again: %v", err)
 	}
-	if !procWait(20*time.Second, func() bool { st, _ := procTaskState(t, in, m.ID); return st == 0 }) {
+	if !poll(20*time.Second, func() bool { st, _ := procTaskState(t, in, m.ID); return st == 0 }) {
 		t.Fatal("re-enqueued task did not finish")
 	}
 	if err := h.ProcessTask(context.Background(), task); err != nil {
@@ -549,7 +542,7 @@ func TestProcessingIsIdempotentAndRerunSafe(t *testing.T) {
 	if status := procRow(t, e, m.ID, &after); status != "ready" || !after.Equal(updated) {
 		t.Errorf("row after re-runs: %s updated %v (was %v); want ready, untouched", status, after, updated)
 	}
-	if got := procGet(e, tok, m.ID); got.Status != "ready" || len(got.URLs) != 4 {
+	if got := e.getMedia(tok, m.ID, 200); got.Status != "ready" || len(got.URLs) != 4 {
 		t.Errorf("GET after re-runs: %+v", got)
 	}
 }
@@ -598,10 +591,10 @@ func procRow(t *testing.T, e *engine, id string, updated *time.Time) string {
 // removes the raw copy the failed attempt could not delete.
 func TestTransientFaultRetriesThenFails(t *testing.T) {
 	retry := map[string]string{"MEDIA_WORKER_MAX_RETRY": "1"}
-	e := procStartEngine(t, "serve", retry)
+	e := startEngine(t, "serve", retry)
 	proxy := newTCPProxy(t, e.env["MEDIA_S3_ENDPOINT"])
-	procStartWorker(t, e, map[string]string{"MEDIA_S3_ENDPOINT": proxy.addr, "MEDIA_WORKER_MAX_RETRY": "1"})
-	in := procInspector(t, e)
+	e.startAnother("work", map[string]string{"MEDIA_S3_ENDPOINT": proxy.addr, "MEDIA_WORKER_MAX_RETRY": "1", "MEDIA_WORKER_SHUTDOWN_TIMEOUT": "2s"})
+	in := e.inspector()
 	tok := e.login("outage")
 	proxy.setDown(true)
 
@@ -609,19 +602,19 @@ func TestTransientFaultRetriesThenFails(t *testing.T) {
 		t.Helper()
 		var info *asynq.TaskInfo
 		var st asynq.TaskState
-		if !procWait(20*time.Second, func() bool { st, info = procTaskState(t, in, id); return st == want }) {
+		if !poll(20*time.Second, func() bool { st, info = procTaskState(t, in, id); return st == want }) {
 			t.Fatalf("task for %s is %v, want %v", id, st, want)
 		}
 		return info
 	}
 
 	// First attempt during the outage: retried later, item still processing.
-	lost := procUploadOK(e, tok, "images/gps/DSCN0021.jpg")
+	lost := e.uploadFixture(tok, "images/gps/DSCN0021.jpg")
 	info := waitState(lost.ID, asynq.TaskStateRetry)
 	if info.Retried != 1 || info.MaxRetry != 1 || info.LastErr == "" {
 		t.Errorf("retry task: retried %d of %d, last error %q", info.Retried, info.MaxRetry, info.LastErr)
 	}
-	if m := procGet(e, tok, lost.ID); m.Status != "processing" || len(m.URLs) != 0 {
+	if m := e.getMedia(tok, lost.ID, 200); m.Status != "processing" || len(m.URLs) != 0 {
 		t.Fatalf("during the outage: %+v, want processing without urls", m)
 	}
 	// Its last attempt, storage still down: failed, never stuck.
@@ -629,18 +622,18 @@ func TestTransientFaultRetriesThenFails(t *testing.T) {
 		t.Fatalf("asynq: run task: %v", err)
 	}
 	waitState(lost.ID, asynq.TaskStateArchived)
-	if m := procGet(e, tok, lost.ID); m.Status != "failed" || procStr(m.FailReason) != process.ReasonInternal || len(m.URLs) != 0 {
+	if m := e.getMedia(tok, lost.ID, 200); m.Status != "failed" || procStr(m.FailReason) != process.ReasonInternal || len(m.URLs) != 0 {
 		t.Fatalf("after the last attempt: %s %s, want failed internal without urls", m.Status, procStr(m.FailReason))
 	}
 
 	// Another item: storage comes back before its retry, which finishes it.
-	back := procUploadOK(e, tok, "images/gps/DSCN0012.jpg")
+	back := e.uploadFixture(tok, "images/gps/DSCN0012.jpg")
 	waitState(back.ID, asynq.TaskStateRetry)
 	proxy.setDown(false)
 	if err := in.RunTask(worker.QueueCritical, "process:"+back.ID); err != nil {
 		t.Fatalf("asynq: run task: %v", err)
 	}
-	m := procWaitSettled(e, tok, []string{back.ID}, 20*time.Second)[back.ID]
+	m := e.waitSettled(tok, 20*time.Second, back.ID)[back.ID]
 	if m.Status != "ready" || len(m.URLs) != 4 {
 		t.Fatalf("after storage came back: %s %s, urls %v", m.Status, procStr(m.FailReason), m.URLs)
 	}
@@ -711,7 +704,7 @@ func TestKilledWorkerIsFinishedBySweep(t *testing.T) {
 		if st, info := procTaskState(t, k.in, k.m.ID); st != asynq.TaskStateArchived {
 			t.Fatalf("task killed on its last attempt: %v (%s), want archived", st, procLastErr(info))
 		}
-		if got := procGet(k.e, k.tok, k.m.ID); got.Status != "processing" {
+		if got := k.e.getMedia(k.tok, k.m.ID, 200); got.Status != "processing" {
 			t.Fatalf("item after its task was archived: %s", got.Status)
 		}
 		// Nothing will run it again but the sweep.
@@ -729,7 +722,7 @@ type procKilled struct {
 	bin   string
 	slow  string // an ffprobe that first sleeps, so a kill lands mid-task
 	tok   string
-	m     procItem
+	m     mediaView
 	sweep *upload.Sweeper
 }
 
@@ -737,14 +730,14 @@ type procKilled struct {
 // uploads a video; no worker runs yet.
 func procKillSetup(t *testing.T, bin, maxRetry string) *procKilled {
 	t.Helper()
-	e := procStartEngine(t, "serve", map[string]string{"MEDIA_WORKER_MAX_RETRY": maxRetry})
-	k := &procKilled{e: e, in: procInspector(t, e), bin: bin, tok: e.login("killed")}
+	e := startEngine(t, "serve", map[string]string{"MEDIA_WORKER_MAX_RETRY": maxRetry})
+	k := &procKilled{e: e, in: e.inspector(), bin: bin, tok: e.login("killed")}
 	k.sweep = upload.NewSweeper(upload.Config{StuckAfter: time.Nanosecond}, upload.NewStore(e.pool), e.blob, procClient(t, e))
 	k.slow = filepath.Join(t.TempDir(), "slow-ffprobe")
 	if err := os.WriteFile(k.slow, []byte("#!/bin/sh\nsleep 30\nexec ffprobe \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	k.m = procUploadOK(e, k.tok, "video/location_udta.mp4")
+	k.m = e.uploadFixture(k.tok, "video/location_udta.mp4")
 	return k
 }
 
@@ -762,8 +755,8 @@ func (k *procKilled) spawn(t *testing.T, slow bool) *procProc {
 // task is left orphaned (active) and the item processing.
 func (k *procKilled) killWhenActive(t *testing.T, w *procProc) {
 	t.Helper()
-	if !procWait(20*time.Second, func() bool { st, _ := procTaskState(t, k.in, k.m.ID); return st == asynq.TaskStateActive }) {
-		procDumpAsynq(t, k.in)
+	if !poll(20*time.Second, func() bool { st, _ := procTaskState(t, k.in, k.m.ID); return st == asynq.TaskStateActive }) {
+		k.e.dumpAsynq([]string{k.m.ID})
 		t.Fatal("worker never started the task")
 	}
 	w.signal(syscall.SIGKILL)
@@ -771,7 +764,7 @@ func (k *procKilled) killWhenActive(t *testing.T, w *procProc) {
 	if st, _ := procTaskState(t, k.in, k.m.ID); st != asynq.TaskStateActive {
 		t.Fatalf("after the kill the task is %v, want active (orphaned)", st)
 	}
-	if got := procGet(k.e, k.tok, k.m.ID); got.Status != "processing" {
+	if got := k.e.getMedia(k.tok, k.m.ID, 200); got.Status != "processing" {
 		t.Fatalf("after the kill: %s", got.Status)
 	}
 }
@@ -782,7 +775,7 @@ func (k *procKilled) expireAndRecover(t *testing.T, slow bool) *procProc {
 	t.Helper()
 	procExpireLease(t, k.e, "process:"+k.m.ID)
 	w := k.spawn(t, slow)
-	if !procWait(20*time.Second, func() bool { st, _ := procTaskState(t, k.in, k.m.ID); return st != asynq.TaskStateActive }) {
+	if !poll(20*time.Second, func() bool { st, _ := procTaskState(t, k.in, k.m.ID); return st != asynq.TaskStateActive }) {
 		t.Fatal("orphaned task not recovered")
 	}
 	return w
@@ -807,10 +800,10 @@ func (k *procKilled) checkFinished(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
 		if t.Failed() {
-			procDumpAsynq(t, k.in)
+			k.e.dumpAsynq([]string{k.m.ID})
 		}
 	})
-	got := procWaitSettled(k.e, k.tok, []string{k.m.ID}, 30*time.Second)[k.m.ID]
+	got := k.e.waitSettled(k.tok, 30*time.Second, k.m.ID)[k.m.ID]
 	if got.Status != "ready" || len(got.URLs) != 5 {
 		t.Fatalf("after recovery: %s %s, urls %v", got.Status, procStr(got.FailReason), got.URLs)
 	}

@@ -10,7 +10,6 @@ import (
 	"image/png"
 	"io"
 	"maps"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,17 +23,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/wxalbum/mediad/internal/testenv"
 )
 
 // chromiumPath is the browser the share page test drives (Debian's
 // chromium; `scripts/devstack up --browser` installs it).
 const chromiumPath = "/usr/bin/chromium"
-
-// sbRedisDB is this test's own Redis database (queue, rate limits), so
-// it cannot meet another engine test's worker or flush.
-const sbRedisDB = 14
 
 // sbTitle is an album title that would run script if a page printed it raw.
 const sbTitle = `Trip <script>alert(1)</script> & "friends"`
@@ -47,8 +40,7 @@ func TestShareBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("this test needs Chromium at %s (install: scripts/devstack up --browser): %v", chromiumPath, err)
 	}
-	testenv.FlushRedisDB(t, sbRedisDB)
-	e := startEngine(t, "all", map[string]string{"MEDIA_REDIS_DB": fmt.Sprint(sbRedisDB), "MEDIA_LOG_LEVEL": "info"})
+	e := startEngine(t, "all", map[string]string{"MEDIA_LOG_LEVEL": "info"})
 	owner := e.login("sb-owner")
 	var album struct {
 		Album struct {
@@ -59,11 +51,15 @@ func TestShareBrowser(t *testing.T) {
 	albumID := album.Album.ID
 	var photos []string
 	for _, name := range []string{"DSCN0010.jpg", "DSCN0012.jpg", "DSCN0021.jpg"} {
-		photos = append(photos, sbUpload(e, owner, "photo", albumID, testenv.Testdata(t, "images/gps/"+name)))
+		f := fixtureFile(t, "images/gps/"+name)
+		f.albumID, f.visibility = albumID, "link"
+		photos = append(photos, e.uploadOK(owner, f).ID)
 	}
-	video := sbUpload(e, owner, "video", albumID, testenv.Testdata(t, "video/location_udta.mp4"))
+	f := fixtureFile(t, "video/location_udta.mp4")
+	f.albumID, f.visibility = albumID, "link"
+	video := e.uploadOK(owner, f).ID
 	for _, id := range append(append([]string{}, photos...), video) {
-		sbWaitReady(e, owner, id)
+		e.waitReady(owner, id)
 	}
 	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "allow_download": true})
 
@@ -354,56 +350,6 @@ func sbDirective(csp, name string) string {
 func sbLoaded(sel string, n int) string {
 	return fmt.Sprintf(`(() => { const imgs = [...document.querySelectorAll(%q)];
 		return imgs.length >= %d && imgs.every(i => i.complete && i.naturalWidth > 0) })()`, sel, n)
-}
-
-// sbUpload uploads one file as wx.uploadFile does (fields before the file)
-// with visibility link and returns the media id.
-func sbUpload(e *engine, token, kind, albumID, path string) string {
-	e.t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	for _, kv := range [][2]string{{"kind", kind}, {"album_id", albumID}, {"visibility", "link"}} {
-		w.WriteField(kv[0], kv[1])
-	}
-	fw, _ := w.CreateFormFile("file", filepath.Base(path))
-	fw.Write(data)
-	w.Close()
-	req, _ := http.NewRequest("POST", e.base+"/v1/media", &buf)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	var out struct {
-		Media struct {
-			ID string `json:"id"`
-		} `json:"media"`
-	}
-	e.send(req, token, 202, &out)
-	return out.Media.ID
-}
-
-func sbWaitReady(e *engine, token, id string) {
-	e.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		var out struct {
-			Media struct {
-				Status     string  `json:"status"`
-				FailReason *string `json:"fail_reason"`
-			} `json:"media"`
-		}
-		e.do("GET", "/v1/media/"+id, token, nil, 200, &out)
-		switch {
-		case out.Media.Status == "ready":
-			return
-		case out.Media.Status == "failed":
-			e.t.Fatalf("media %s failed: %v", id, *out.Media.FailReason)
-		case time.Now().After(deadline):
-			e.t.Fatalf("media %s not ready within 2 minutes (status %s)", id, out.Media.Status)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // sbShare creates a link and returns its token and id.

@@ -16,7 +16,7 @@ import (
 func TestShareViewCacheNeverServesAStalePage(t *testing.T) {
 	e := startEngine(t, "all", nil)
 	owner := e.login("olivia")
-	alb := e.album(e.userID(owner), map[string]string{})
+	alb := e.album(owner, nil)
 	photo := readTestdata(t, "images/gps/DSCN0012.jpg")
 	var items []string
 	for i := 0; i < 2; i++ {

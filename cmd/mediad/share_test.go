@@ -12,12 +12,9 @@ import (
 	_ "image/jpeg"
 	"io"
 	"maps"
-	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -40,9 +37,6 @@ import (
 // link, what a recipient sees (and never sees), passwords, downloads,
 // opens, rate limits, and every way a link dies. One engine is shared by
 // the subtests; each subtest makes its own links.
-
-// shrUser is a signed-in test user.
-type shrUser struct{ name, tok, id string }
 
 // shrLink is a link as its creator sees it (GET /v1/shares, POST /v1/shares).
 type shrLink struct {
@@ -171,23 +165,8 @@ func shrRefused(t *testing.T, e *engine, method, path, tok string, body any, wan
 	}
 }
 
-func shrLogin(t *testing.T, e *engine, name string) shrUser {
-	t.Helper()
-	var out struct {
-		Token string `json:"token"`
-		User  struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	}
-	shrDo(t, e, "POST", "/v1/auth/dev", "", map[string]string{"name": name}, 200, &out)
-	if out.Token == "" || out.User.ID == "" {
-		t.Fatalf("dev login %s: no token or user id", name)
-	}
-	return shrUser{name: name, tok: out.Token, id: out.User.ID}
-}
-
 // shrAlbum creates an album owned by owner with members joined by invite.
-func shrAlbum(t *testing.T, e *engine, owner shrUser, title string, members map[string][]shrUser) string {
+func shrAlbum(t *testing.T, e *engine, owner user, title string, members map[string][]user) string {
 	t.Helper()
 	var a struct {
 		Album struct {
@@ -208,81 +187,8 @@ func shrAlbum(t *testing.T, e *engine, owner shrUser, title string, members map[
 	return a.Album.ID
 }
 
-// shrUpload posts a shared fixture as a photo (fields before the file,
-// under its original file name) and returns the new item's id.
-func shrUpload(t *testing.T, e *engine, u shrUser, rel, albumID, visibility string) string {
-	t.Helper()
-	data, err := os.ReadFile(testenv.Testdata(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, kv := range [][2]string{{"kind", "photo"}, {"album_id", albumID}, {"visibility", visibility}} {
-		if kv[1] != "" {
-			mw.WriteField(kv[0], kv[1])
-		}
-	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename=%q`, filepath.Base(rel)))
-	h.Set("Content-Type", "image/jpeg")
-	part, _ := mw.CreatePart(h)
-	part.Write(data)
-	mw.Close()
-	req, _ := http.NewRequest("POST", e.base+"/v1/media", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+u.tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("upload %s: %v", rel, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out struct {
-		Media struct {
-			ID string `json:"id"`
-		} `json:"media"`
-		Duplicate bool `json:"duplicate"`
-	}
-	if resp.StatusCode != 202 || json.Unmarshal(b, &out) != nil || out.Duplicate {
-		t.Fatalf("upload %s as %s: %d %s; want 202 and a new item", rel, u.name, resp.StatusCode, b)
-	}
-	return out.Media.ID
-}
-
-// shrWaitSettled polls each item as its uploader until it leaves
-// processing, then requires the wanted status.
-func shrWaitSettled(t *testing.T, e *engine, items map[string]shrUser, want map[string]string) {
-	t.Helper()
-	deadline := time.Now().Add(45 * time.Second)
-	for id, u := range items {
-		for {
-			var m struct {
-				Media struct {
-					Status string `json:"status"`
-				} `json:"media"`
-			}
-			shrDo(t, e, "GET", "/v1/media/"+id, u.tok, nil, 200, &m)
-			if m.Media.Status != "processing" {
-				w := want[id]
-				if w == "" {
-					w = "ready"
-				}
-				if m.Media.Status != w {
-					t.Fatalf("media %s: status %s, want %s", id, m.Media.Status, w)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("media %s still processing after 45s", id)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-}
-
 // shrCreate makes a link as u and requires 201.
-func shrCreate(t *testing.T, e *engine, u shrUser, req map[string]any) shrCreated {
+func shrCreate(t *testing.T, e *engine, u user, req map[string]any) shrCreated {
 	t.Helper()
 	var out shrCreated
 	shrDo(t, e, "POST", "/v1/shares", u.tok, req, 201, &out)
@@ -347,7 +253,7 @@ func shrShort(u string) string { p, _, _ := strings.Cut(u, "?"); return p }
 // shrState is the world every subtest starts from.
 type shrState struct {
 	e                              *engine
-	olivia, carl, vera, dora, otto shrUser
+	olivia, carl, vera, dora, otto user
 	lake, doomed, team             string            // albums
 	lakeTitle, doomedTitle         string            // their titles
 	m                              map[string]string // label -> media id
@@ -361,15 +267,15 @@ type shrState struct {
 // outside any album.
 func shrSetup(t *testing.T, e *engine) *shrState {
 	s := &shrState{e: e, m: map[string]string{}, lakeTitle: "Summer at the lake", doomedTitle: "Soon gone"}
-	s.olivia, s.carl = shrLogin(t, e, "OliviaShr"), shrLogin(t, e, "CarlShr")
-	s.vera, s.dora, s.otto = shrLogin(t, e, "VeraShr"), shrLogin(t, e, "DoraShr"), shrLogin(t, e, "OttoShr")
-	s.lake = shrAlbum(t, e, s.olivia, s.lakeTitle, map[string][]shrUser{"contributor": {s.carl}, "viewer": {s.vera}})
+	s.olivia, s.carl = e.signIn("OliviaShr"), e.signIn("CarlShr")
+	s.vera, s.dora, s.otto = e.signIn("VeraShr"), e.signIn("DoraShr"), e.signIn("OttoShr")
+	s.lake = shrAlbum(t, e, s.olivia, s.lakeTitle, map[string][]user{"contributor": {s.carl}, "viewer": {s.vera}})
 	s.doomed = shrAlbum(t, e, s.olivia, s.doomedTitle, nil)
-	s.team = shrAlbum(t, e, s.olivia, "Team", map[string][]shrUser{"contributor": {s.carl, s.dora}})
-	owners := map[string]shrUser{}
+	s.team = shrAlbum(t, e, s.olivia, "Team", map[string][]user{"contributor": {s.carl, s.dora}})
+	owners := map[string]user{}
 	for _, u := range []struct {
 		label string
-		who   shrUser
+		who   user
 		rel   string
 		album string
 		vis   string
@@ -389,21 +295,31 @@ func shrSetup(t *testing.T, e *engine) *shrState {
 		{"p-delete", s.olivia, "images/orientation/landscape_7.jpg", "", "link"},
 		{"p-hide", s.olivia, "images/orientation/landscape_8.jpg", "", "link"},
 	} {
-		s.m[u.label] = shrUpload(t, e, u.who, u.rel, u.album, u.vis)
+		f := fixtureFile(t, u.rel)
+		f.albumID, f.visibility, f.partType = u.album, u.vis, "image/jpeg"
+		s.m[u.label] = e.uploadOK(u.who.tok, f).ID
 		owners[s.m[u.label]] = u.who
 	}
-	shrWaitSettled(t, e, owners, map[string]string{s.m["o-failed"]: "failed"})
+	for id, u := range owners {
+		want := "ready"
+		if id == s.m["o-failed"] {
+			want = "failed"
+		}
+		if m := e.waitSettled(u.tok, 45*time.Second, id)[id]; m.Status != want {
+			t.Fatalf("media %s: status %s, want %s", id, m.Status, want)
+		}
+	}
 	s.lakeLinked = []string{s.m["o-link"], s.m["o-trailer"], s.m["c-link"], s.m["c-xmp"]}
 	sort.Strings(s.lakeLinked)
 	return s
 }
 
-func (s *shrState) albumLink(t *testing.T, u shrUser, album string, extra map[string]any) shrCreated {
+func (s *shrState) albumLink(t *testing.T, u user, album string, extra map[string]any) shrCreated {
 	t.Helper()
 	return shrCreate(t, s.e, u, shrReq("album_id", album, extra))
 }
 
-func (s *shrState) itemLink(t *testing.T, u shrUser, label string, extra map[string]any) shrCreated {
+func (s *shrState) itemLink(t *testing.T, u user, label string, extra map[string]any) shrCreated {
 	t.Helper()
 	return shrCreate(t, s.e, u, shrReq("media_id", s.m[label], extra))
 }
@@ -418,22 +334,8 @@ func shrReq(key, id string, extra map[string]any) map[string]any {
 	return req
 }
 
-// shrRedisDB is the Redis database of these tests' engines: their own,
-// so that other engines flushing or working the shared database 9 (test
-// binaries run side by side during development) cannot take their tasks.
-const shrRedisDB = 11
-
-// shrStart starts `mediad all` on a flushed Redis database of its own.
-func shrStart(t *testing.T, overrides map[string]string) *engine {
-	t.Helper()
-	testenv.FlushRedisDB(t, shrRedisDB)
-	env := map[string]string{"MEDIA_REDIS_DB": fmt.Sprint(shrRedisDB)}
-	maps.Copy(env, overrides)
-	return startEngine(t, "all", env)
-}
-
 func TestShareLinks(t *testing.T) {
-	e := shrStart(t, nil)
+	e := startEngine(t, "all", nil)
 	s := shrSetup(t, e)
 	t.Run("who may create which link", s.testCreateRights)
 	t.Run("expiry default and bounds", s.testExpiry)
@@ -459,7 +361,7 @@ func (s *shrState) testCreateRights(t *testing.T) {
 	item := func(label string) map[string]any { return shrReq("media_id", s.m[label], nil) }
 	for _, c := range []struct {
 		name   string
-		who    shrUser
+		who    user
 		req    map[string]any
 		status int
 		code   string
@@ -482,7 +384,7 @@ func (s *shrState) testCreateRights(t *testing.T) {
 	}
 	before := shrCount(t, e, `SELECT count(*) FROM shares`)
 	for _, c := range []struct {
-		who shrUser
+		who user
 		req map[string]any
 	}{{s.olivia, album(s.lake)}, {s.carl, album(s.lake)}, {s.olivia, item("o-link")}, {s.carl, item("c-link")}} {
 		l := shrCreate(t, e, c.who, c.req).Share
@@ -496,7 +398,7 @@ func (s *shrState) testCreateRights(t *testing.T) {
 }
 
 // shrRefusedT posts a create request that must be refused.
-func shrRefusedT(t *testing.T, e *engine, name string, who shrUser, req map[string]any, status int, code string) {
+func shrRefusedT(t *testing.T, e *engine, name string, who user, req map[string]any, status int, code string) {
 	t.Helper()
 	got, _, b := shrCall(t, e, "POST", "/v1/shares", who.tok, nil, req)
 	if got != status || errorCode(t, b) != code {
@@ -627,7 +529,7 @@ func (s *shrState) shrCheckAnonymous(t *testing.T, body []byte) {
 			t.Errorf("recipient page contains %q: %s", w, scrubbed)
 		}
 	}
-	for _, u := range []shrUser{s.olivia, s.carl, s.vera, s.dora, s.otto} {
+	for _, u := range []user{s.olivia, s.carl, s.vera, s.dora, s.otto} {
 		if bytes.Contains(body, []byte(u.id)) || bytes.Contains(body, []byte(u.name)) {
 			t.Errorf("recipient page names user %s (%s): %s", u.name, u.id, body)
 		}
@@ -869,7 +771,7 @@ func shrUnlockOK(t *testing.T, e *engine, token, password string) string {
 // shrRedisKeys lists every key of the engine's Redis database.
 func shrRedisKeys(t *testing.T) []string {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr(t), DB: shrRedisDB})
+	c := redis.NewClient(&redis.Options{Addr: testenv.RedisAddr(t), DB: redisDB})
 	defer c.Close()
 	keys, err := c.Keys(context.Background(), "*").Result()
 	if err != nil {
@@ -948,7 +850,7 @@ func (s *shrState) testPassword(t *testing.T) {
 }
 
 // shrFind returns one of u's links from GET /v1/shares.
-func shrFind(t *testing.T, e *engine, u shrUser, id string) shrLink {
+func shrFind(t *testing.T, e *engine, u user, id string) shrLink {
 	t.Helper()
 	var out struct {
 		Shares []shrLink `json:"shares"`
@@ -1117,7 +1019,7 @@ func (s *shrState) testListRevoke(t *testing.T) {
 		t.Errorf("vera's list shows carl's link: %s", b)
 	}
 	for _, c := range []struct {
-		who shrUser
+		who user
 		id  string
 	}{
 		{s.vera, c1.Share.ID}, {s.otto, c1.Share.ID}, {s.dora, c1.Share.ID}, // not creator, not the album's owner
@@ -1252,8 +1154,8 @@ func (s *shrState) testDeaths(t *testing.T) {
 // Public link routes allow a bounded number of requests per address per
 // minute (5 here), whatever the token.
 func TestShareRateLimit(t *testing.T) {
-	e := shrStart(t, map[string]string{"MEDIA_PUBLIC_RATE_PER_MINUTE": "5"})
-	u := shrLogin(t, e, "RateShr")
+	e := startEngine(t, "all", map[string]string{"MEDIA_PUBLIC_RATE_PER_MINUTE": "5"})
+	u := e.signIn("RateShr")
 	album := shrAlbum(t, e, u, "Quiet", nil)
 	l := shrCreate(t, e, u, map[string]any{"album_id": album})
 	var got []int

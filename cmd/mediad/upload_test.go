@@ -28,7 +28,7 @@ import (
 func TestUploadAcceptsEachFormatByContent(t *testing.T) {
 	e := startEngine(t, "serve", nil)
 	tok := e.login("alice")
-	alb := e.album(e.userID(tok), map[string]string{})
+	alb := e.album(tok, nil)
 	cases := []struct {
 		name, kind, album string
 		data              []byte
@@ -68,7 +68,7 @@ func TestUploadAcceptsEachFormatByContent(t *testing.T) {
 func TestUploadRefusesOtherFormats(t *testing.T) {
 	e := startEngine(t, "serve", nil)
 	tok := e.login("alice")
-	alb := e.album(e.userID(tok), map[string]string{})
+	alb := e.album(tok, nil)
 	cases := []struct {
 		name string
 		f    upfile
@@ -96,7 +96,7 @@ func TestUploadLimitsPerKind(t *testing.T) {
 		"MEDIA_UPLOAD_MAX_COVER": "32KiB", "MEDIA_UPLOAD_MAX_VIDEO": "96KiB",
 	})
 	tok := e.login("alice")
-	alb := e.album(e.userID(tok), map[string]string{})
+	alb := e.album(tok, nil)
 	for i, c := range []struct {
 		kind, album string
 		limit       int
@@ -251,7 +251,7 @@ func TestRefusedUploadBodyIsNotReadAsARequest(t *testing.T) {
 func TestUploadRightsInAlbums(t *testing.T) {
 	e := startEngine(t, "serve", nil)
 	owner, contrib, viewer, outsider := e.login("owner"), e.login("contrib"), e.login("viewer"), e.login("outsider")
-	alb := e.album(e.userID(owner), map[string]string{e.userID(contrib): "contributor", e.userID(viewer): "viewer"})
+	alb := e.album(owner, map[string]string{contrib: "contributor", viewer: "viewer"})
 	photo := func(seed uint64) []byte { return jpegHead(t, 4096, seed) }
 
 	m := e.uploadOK(contrib, upfile{kind: "photo", albumID: alb, data: photo(1)})
@@ -299,7 +299,7 @@ func TestUploadDedupe(t *testing.T) {
 		t.Errorf("same bytes in chunks: %+v, want duplicate of %s", viaChunks, first.ID)
 	}
 	// Another album or another user makes a new item.
-	alb := e.album(e.userID(alice), map[string]string{})
+	alb := e.album(alice, nil)
 	if m := e.uploadOK(alice, upfile{kind: "photo", albumID: alb, data: photo}); m.ID == first.ID {
 		t.Error("same bytes into an album deduped against the item outside it")
 	}
@@ -420,7 +420,7 @@ func TestAvatarUploadReplacesTheOldAvatar(t *testing.T) {
 func TestCoverUploadSwitchesTheAlbumCover(t *testing.T) {
 	e := startEngine(t, "all", nil)
 	owner := e.login("owner")
-	alb := e.album(e.userID(owner), map[string]string{})
+	alb := e.album(owner, nil)
 	for _, f := range []string{"images/gps/DSCN0010.jpg", "images/gps/DSCN0012.jpg"} {
 		c := e.uploadOK(owner, upfile{kind: "cover", albumID: alb, data: readTestdata(t, f)})
 		e.waitReady(owner, c.ID)
@@ -433,7 +433,7 @@ func TestCoverUploadSwitchesTheAlbumCover(t *testing.T) {
 func TestMediaVisibilityAndDelete(t *testing.T) {
 	e := startEngine(t, "all", nil)
 	owner, contrib, viewer, outsider := e.login("owner"), e.login("contrib"), e.login("viewer"), e.login("outsider")
-	alb := e.album(e.userID(owner), map[string]string{e.userID(contrib): "contributor", e.userID(viewer): "viewer"})
+	alb := e.album(owner, map[string]string{contrib: "contributor", viewer: "viewer"})
 	shared := e.uploadOK(contrib, upfile{kind: "photo", albumID: alb, data: readTestdata(t, "images/gps/DSCN0010.jpg")})
 	private := e.uploadOK(contrib, upfile{kind: "photo", albumID: alb, visibility: "only_me", data: readTestdata(t, "images/gps/DSCN0012.jpg")})
 	e.waitReady(contrib, shared.ID)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -26,29 +25,8 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 
-	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/internal/testenv"
 )
-
-// mediaView is a media item as the API shows it.
-type mediaView struct {
-	ID          string            `json:"id"`
-	Kind        string            `json:"kind"`
-	Status      string            `json:"status"`
-	FailReason  *string           `json:"fail_reason"`
-	ContentType string            `json:"content_type"`
-	Size        int64             `json:"size"`
-	AlbumID     *string           `json:"album_id"`
-	Visibility  string            `json:"visibility"`
-	Mine        bool              `json:"mine"`
-	URLs        map[string]string `json:"urls"`
-}
-
-// created is the body of 202 (new item) and 200 (duplicate) answers.
-type created struct {
-	Media     mediaView `json:"media"`
-	Duplicate bool      `json:"duplicate"`
-}
 
 // upfile is one POST /v1/media as a client sends it. name and partType
 // are what the client claims about the file; the server must ignore them.
@@ -101,54 +79,6 @@ func (e *engine) upload(tok string, f upfile, want int, out any) []byte {
 	return e.send(req, tok, want, out)
 }
 
-// uploadOK uploads f, expects 202 and a new item in processing.
-func (e *engine) uploadOK(tok string, f upfile) mediaView {
-	e.t.Helper()
-	var out created
-	e.upload(tok, f, 202, &out)
-	if out.Duplicate || out.Media.Status != "processing" || !ids.Valid(out.Media.ID) {
-		e.t.Fatalf("upload %s: got %+v, want a new item in processing", f.kind, out)
-	}
-	return out.Media
-}
-
-// refuse uploads f and expects status and error code.
-func (e *engine) refuse(tok string, f upfile, want int, code string) {
-	e.t.Helper()
-	if got := errorCode(e.t, e.upload(tok, f, want, nil)); got != code {
-		e.t.Fatalf("upload %s: code %q, want %q", f.kind, got, code)
-	}
-}
-
-// getMedia fetches GET /v1/media/:id as tok.
-func (e *engine) getMedia(tok, id string, want int) mediaView {
-	e.t.Helper()
-	var out struct {
-		Media mediaView `json:"media"`
-	}
-	b := e.do("GET", "/v1/media/"+id, tok, nil, want, nil)
-	if want == 200 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	return out.Media
-}
-
-// waitReady polls GET /v1/media/:id until the worker has processed it.
-func (e *engine) waitReady(tok, id string) mediaView {
-	e.t.Helper()
-	var m mediaView
-	ok := poll(30*time.Second, func() bool {
-		m = e.getMedia(tok, id, 200)
-		return m.Status != "processing"
-	})
-	if !ok || m.Status != "ready" {
-		e.t.Fatalf("media %s: status %q (fail_reason %v), want ready within 30s", id, m.Status, m.FailReason)
-	}
-	return m
-}
-
 // userID returns the id of the user signed in with tok.
 func (e *engine) userID(tok string) string {
 	e.t.Helper()
@@ -162,22 +92,25 @@ func (e *engine) userID(tok string) string {
 	return me.User.ID
 }
 
-// album inserts an active album owned by owner, with members (user id ->
-// role). There is no albums API yet, so the rows are written directly.
+// album creates an album owned by the user signed in with owner, and
+// brings in members (token -> role) through invitations, as the
+// mini-program does; it returns the album id.
 func (e *engine) album(owner string, members map[string]string) string {
 	e.t.Helper()
-	id := ids.New()
-	ctx := context.Background()
-	if _, err := e.pool.Exec(ctx, `INSERT INTO albums (id, owner_id, title) VALUES ($1, $2, 'trip')`, id, owner); err != nil {
-		e.t.Fatal(err)
+	var out struct {
+		Album struct {
+			ID string `json:"id"`
+		} `json:"album"`
 	}
-	members[owner] = "owner"
-	for user, role := range members {
-		if _, err := e.pool.Exec(ctx, `INSERT INTO album_members (album_id, user_id, role) VALUES ($1, $2, $3)`, id, user, role); err != nil {
-			e.t.Fatal(err)
+	e.do("POST", "/v1/albums", owner, map[string]string{"title": "trip"}, 201, &out)
+	for tok, role := range members {
+		var inv struct {
+			Token string `json:"token"`
 		}
+		e.do("POST", "/v1/albums/"+out.Album.ID+"/invites", owner, map[string]any{"role": role}, 201, &inv)
+		e.do("POST", "/v1/invites/"+inv.Token+"/accept", tok, nil, 200, nil)
 	}
-	return id
+	return out.Album.ID
 }
 
 // stored is what an upload can leave behind.
@@ -469,21 +402,6 @@ func parts(data []byte, ps int) [][]byte {
 		data = data[n:]
 	}
 	return out
-}
-
-// sendNoCheck sends req as tok and returns the status and body.
-func (e *engine) sendNoCheck(req *http.Request, tok string) (int, []byte) {
-	e.t.Helper()
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
 }
 
 // uploadStatus posts f and returns the status and body.
