@@ -57,11 +57,11 @@ func decode(f Format, b []byte) (img image.Image, err error) {
 	return img, nil
 }
 
-// recoverCorrupt turns a decoder panic on hostile input into ErrCorrupt
-// instead of killing the worker.
+// recoverCorrupt turns a panic of a parser or decoder on hostile input
+// into ErrCorrupt instead of killing the worker.
 func recoverCorrupt(err *error) {
 	if r := recover(); r != nil {
-		*err = errorf(ReasonCorrupt, fmt.Errorf("panic: %v", r), "decoder")
+		*err = errorf(ReasonCorrupt, fmt.Errorf("panic: %v", r), "input made a parser panic")
 	}
 }
 

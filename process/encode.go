@@ -55,15 +55,21 @@ func flattenWhite(src []byte) []byte {
 // maxICCChunk is the most profile data one APP2 segment can carry.
 const maxICCChunk = 65535 - 2 - 14
 
-// iccSegments splits an RGB ICC profile into APP2 ICC_PROFILE segments.
-// Non-RGB profiles (CMYK, gray) do not describe our RGB output and are
-// dropped, as are absurdly large ones.
+// iccSegments splits an RGB ICC profile into APP2 ICC_PROFILE segments
+// for a derivative. Non-RGB profiles (CMYK, gray) do not describe our RGB
+// output and are dropped.
 func iccSegments(icc []byte) []byte {
 	if len(icc) < 128 || string(icc[16:20]) != "RGB " {
 		return nil
 	}
+	return iccAPP2(icc)
+}
+
+// iccAPP2 splits any ICC profile into APP2 ICC_PROFILE segments; nil for
+// none, or for one too large to split into 255 segments.
+func iccAPP2(icc []byte) []byte {
 	n := (len(icc) + maxICCChunk - 1) / maxICCChunk
-	if n > 255 {
+	if n == 0 || n > 255 {
 		return nil
 	}
 	out := make([]byte, 0, len(icc)+n*18)

@@ -36,6 +36,10 @@ func (p *Processor) run(ctx context.Context, tool string, maxOut int, args ...st
 		return nil, errorf(ReasonInternal, err, "%s not available", tool)
 	}
 	var exit *exec.ExitError
+	if errors.As(err, &exit) && (exit.ExitCode() == 126 || exit.ExitCode() == 127) {
+		// A wrapper (prlimit) could not start the tool it runs.
+		return nil, errorf(ReasonInternal, err, "%s: %s", tool, strings.TrimSpace(stderr.buf.String()))
+	}
 	if errors.As(err, &exit) {
 		return nil, errorf(ReasonCorrupt, err, "%s: %s", tool, strings.TrimSpace(stderr.buf.String()))
 	}

@@ -69,11 +69,15 @@ func (g *gifScanner) next() (block []byte, keep, done bool, err error) {
 	case 0x3B:
 		return g.src[start : start+1], true, true, nil
 	case 0x2C:
-		err = g.image()
-		return g.src[start:g.pos], true, false, err
+		if err := g.image(); err != nil {
+			return nil, false, false, err
+		}
+		return g.src[start:g.pos], true, false, nil
 	case 0x21:
-		keep, err = g.extension()
-		return g.src[start:g.pos], keep, false, err
+		if keep, err = g.extension(); err != nil {
+			return nil, false, false, err
+		}
+		return g.src[start:g.pos], keep, false, nil
 	}
 	return nil, false, false, g.corrupt("unknown block")
 }
@@ -114,6 +118,9 @@ func (g *gifScanner) subBlocks() error {
 			return g.corrupt("truncated sub-blocks")
 		}
 		n := int(g.src[g.pos])
+		if g.pos+1+n > len(g.src) {
+			return g.corrupt("truncated sub-block")
+		}
 		g.pos += 1 + n
 		if n == 0 {
 			return nil

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 )
 
 // maxHEICOutput bounds the JPEG heif-convert may hand back.
@@ -71,10 +73,13 @@ func eachBox(b []byte, fn func(typ string, body []byte)) {
 	}
 }
 
-// heicToJPEG converts the primary image of a HEIF file to JPEG with
-// heif-convert, which applies the HEIF transforms (irot/imir/clap): the
-// result is upright, so its EXIF orientation must be ignored.
-func (p *Processor) heicToJPEG(ctx context.Context, raw []byte) ([]byte, error) {
+// heicToJPEG converts the primary image of a HEIF file, checked to be
+// w x h at most, to JPEG with heif-convert, which applies the HEIF
+// transforms (irot/imir/clap): the result is upright, so its EXIF
+// orientation must be ignored. The converter runs under resource limits
+// (prlimit): address space for an image of that size and no more, CPU time
+// ToolTimeout; a file that lies past the checks is killed, not obeyed.
+func (p *Processor) heicToJPEG(ctx context.Context, raw []byte, w, h int) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "process-heic-")
 	if err != nil {
 		return nil, errorf(ReasonInternal, err, "heic: temp dir")
@@ -84,7 +89,7 @@ func (p *Processor) heicToJPEG(ctx context.Context, raw []byte) ([]byte, error) 
 	if err := os.WriteFile(in, raw, 0o600); err != nil {
 		return nil, errorf(ReasonInternal, err, "heic: write input")
 	}
-	if _, err := p.run(ctx, p.o.HeifConvertPath, 0, "--quiet", "-q", "92", in, out); err != nil {
+	if _, err := p.run(ctx, p.o.PrlimitPath, 0, p.converterLimits(w, h, p.o.HeifConvertPath, "--quiet", "-q", "92", in, out)...); err != nil {
 		return nil, err
 	}
 	// Files holding several top-level images are written as out-1.jpg, ...
@@ -101,4 +106,18 @@ func (p *Processor) heicToJPEG(ctx context.Context, raw []byte) ([]byte, error) 
 		}
 	}
 	return nil, errorf(ReasonCorrupt, nil, "heic: heif-convert wrote no image")
+}
+
+// converterBase is the address space a converter needs besides the image:
+// the program, its libraries, thread stacks (12 MP needs 48 MiB resident).
+const converterBase = 256 << 20
+
+// converterLimits returns prlimit's arguments running tool with args under
+// an address-space limit for a w x h image (8 bytes per pixel: the coded
+// YUV planes, the RGB image and the JPEG encoder's buffers) and a CPU-time
+// limit of ToolTimeout.
+func (p *Processor) converterLimits(w, h int, tool string, args ...string) []string {
+	as := converterBase + 8*int64(w)*int64(h)
+	cpu := int64(max(p.o.ToolTimeout/time.Second, 1))
+	return append([]string{"--as=" + strconv.FormatInt(as, 10), "--cpu=" + strconv.FormatInt(cpu, 10), "--", tool}, args...)
 }

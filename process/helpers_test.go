@@ -100,6 +100,7 @@ func (r *recorder) Helper()               {}
 func TestCleanCheckerDetects(t *testing.T) {
 	for _, rel := range []string{"images/gps/DSCN0010.jpg", "images/crafted/iptc_comment_trailer.jpg",
 		"images/crafted/png_meta.png", "images/crafted/webp_meta.webp", "images/crafted/xmp_only_gps.jpg",
+		"images/crafted/icc_planted_text.jpg", "images/crafted/icc_planted_text.png", "images/crafted/icc_planted_text.webp",
 		"video/location_udta.mp4", "video/location_apple_keys.mov"} {
 		r := &recorder{TB: t}
 		assertCleanFiles(r, map[string][]byte{filepath.Base(rel): mustRead(t, rel)})

@@ -97,3 +97,36 @@ func TestTruncatedInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestGIFWithTruncatedColourTableIsCorrupt: a 24-byte GIF whose image
+// descriptor announces a local colour table past the end of the file used
+// to make the block scanner slice past the end and panic the worker.
+func TestGIFWithTruncatedColourTableIsCorrupt(t *testing.T) {
+	raw := mustRead(t, "images/hostile/gif_24b_truncated_colour_table.gif")
+	var out bytes.Buffer
+	if err := StripGIF(&out, raw); Reason(err) != ReasonCorrupt {
+		t.Errorf("StripGIF: %v, want corrupt", err)
+	}
+	if _, err := mustProcessor(t).Image(context.Background(), raw); Reason(err) != ReasonCorrupt {
+		t.Errorf("Image: %v, want corrupt", err)
+	}
+}
+
+// TestAPanickingStepFailsCorrupt: whatever step of the image pipeline
+// panics on hostile bytes, the item fails "corrupt" and the worker lives.
+func TestAPanickingStepFailsCorrupt(t *testing.T) {
+	saved := imagePipeline
+	t.Cleanup(func() { imagePipeline = saved })
+	for i := range saved {
+		imagePipeline = append([]step(nil), saved...)
+		imagePipeline[i] = func(*Processor, context.Context, *imageJob) error {
+			var b []byte
+			_ = b[7] // an index a hostile length made out of range
+			return nil
+		}
+		_, err := mustProcessor(t).Image(context.Background(), mustRead(t, "images/gps/DSCN0010.jpg"))
+		if Reason(err) != ReasonCorrupt {
+			t.Errorf("panic in step %d: %v, want corrupt", i, err)
+		}
+	}
+}

@@ -6,8 +6,8 @@ import (
 )
 
 // StripJPEG writes src to dst keeping only what is needed to display the
-// image (allow-list): SOI, a canonical JFIF APP0 (thumbnail dropped), ICC
-// profile APP2 chunks, Adobe APP14 (colour transform), tables, frame and scan
+// image (allow-list): SOI, a canonical JFIF APP0 (thumbnail dropped), the
+// ICC profile rebuilt from its colour tags (sanitizeICC), Adobe APP14 (colour transform), tables, frame and scan
 // headers, the entropy-coded data byte for byte, and EOI. Everything else
 // goes: EXIF/XMP APP1, MPF, IPTC APP13, other APPn, COM, and every byte after
 // the first EOI (MPF secondary images, motion-photo trailers).
@@ -21,6 +21,7 @@ func StripJPEG(dst io.Writer, src []byte, orientation int) error {
 	w := &errWriter{w: dst}
 	w.write([]byte{0xFF, mSOI})
 	pendingExif := orientation >= 2 && orientation <= 8
+	icc := iccAPP2(sanitizeICC(jpegICC(src))) // in place of the profile's own APP2 chunks
 	pos, scans := 2, 0
 	for w.err == nil {
 		seg, err := nextSegment(src, pos)
@@ -36,6 +37,9 @@ func StripJPEG(dst io.Writer, src []byte, orientation int) error {
 			break
 		}
 		out := keepJPEGSegment(src, seg)
+		if seg.marker == mAPP2 && bytes.HasPrefix(seg.payload, iccTag) {
+			out, icc = icc, nil // the rebuilt profile, once
+		}
 		if out == nil {
 			continue
 		}
@@ -71,8 +75,6 @@ func keepJPEGSegment(src []byte, seg segment) []byte {
 		out := []byte{0xFF, mAPP0, 0, 16}
 		out = append(out, p[:12]...)
 		return append(out, 0, 0)
-	case m == mAPP2 && bytes.HasPrefix(p, iccTag):
-		return src[seg.start:seg.end]
 	case m == mAPP14 && bytes.HasPrefix(p, adobeTag) && len(p) >= 12:
 		return append([]byte{0xFF, mAPP14, 0, 14}, p[:12]...)
 	case m >= 0xC0 && m <= 0xCF && m != 0xC8: // SOFn, DHT (C4), DAC (CC)

@@ -19,6 +19,7 @@ type Options struct {
 
 	FFmpegPath, FFprobePath string        // default "ffmpeg", "ffprobe"
 	HeifConvertPath         string        // default "heif-convert" (Debian package libheif-examples)
+	PrlimitPath             string        // default "prlimit" (util-linux): bounds the converter's memory and CPU
 	ToolTimeout             time.Duration // bound on every external tool run (default 2 min)
 }
 
@@ -37,6 +38,7 @@ func DefaultOptions() Options {
 		FFmpegPath:        "ffmpeg",
 		FFprobePath:       "ffprobe",
 		HeifConvertPath:   "heif-convert",
+		PrlimitPath:       "prlimit",
 		ToolTimeout:       2 * time.Minute,
 	}
 }
@@ -61,7 +63,7 @@ func (o Options) Validate() error {
 			return errors.New("process: JPEG qualities must be in 1..100")
 		}
 	}
-	if o.FFmpegPath == "" || o.FFprobePath == "" || o.HeifConvertPath == "" {
+	if o.FFmpegPath == "" || o.FFprobePath == "" || o.HeifConvertPath == "" || o.PrlimitPath == "" {
 		return errors.New("process: tool paths must not be empty")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"hash/crc32"
 	"io"
 )
 
@@ -48,16 +49,22 @@ func walkPNG(src []byte, fn func(pngChunk)) error {
 
 // StripPNG copies the allow-listed chunks of src to dst unchanged (so their
 // CRCs stay valid) and drops everything else, including data after IEND.
+// The one exception is iCCP, written anew around the sanitized profile.
 func StripPNG(dst io.Writer, src []byte) error {
 	w := &errWriter{w: dst}
 	w.write(pngSig)
 	first := true
+	icc := pngICCP(sanitizeICC(pngICC(src)))
 	err := walkPNG(src, func(c pngChunk) {
 		if first && c.typ != "IHDR" {
 			w.err = errorf(ReasonCorrupt, nil, "png: first chunk is %q", c.typ)
 		}
 		first = false
-		if pngKeep[c.typ] {
+		switch {
+		case c.typ == "iCCP":
+			w.write(icc)
+			icc = nil // once
+		case pngKeep[c.typ]:
 			w.write(c.raw)
 		}
 	})
@@ -95,4 +102,28 @@ func pngICC(src []byte) []byte {
 		}
 	})
 	return icc
+}
+
+// iccName is the profile name written into iCCP; the original name is text
+// the uploader's software chose and goes with the rest.
+const iccName = "ICC Profile"
+
+// pngICCP builds an iCCP chunk for profile; nil (no chunk) for nil.
+func pngICCP(profile []byte) []byte {
+	if profile == nil {
+		return nil
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(profile) // a bytes.Buffer does not fail
+	zw.Close()
+	data := append(append([]byte(iccName), 0, 0), z.Bytes()...)
+	return pngChunkBytes("iCCP", data)
+}
+
+// pngChunkBytes frames data as a PNG chunk: length, type, data, CRC.
+func pngChunkBytes(typ string, data []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	b = append(append(b, typ...), data...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
 }

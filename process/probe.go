@@ -12,14 +12,16 @@ const maxProbeOutput = 1 << 20
 
 // probeInfo is what ffprobe tells about the first video stream.
 type probeInfo struct {
-	width, height int   // coded size
-	rotation      int   // clockwise display rotation: 0, 90, 180, 270
-	durationMS    int64 // container duration, else stream duration
+	codec         string // ffprobe's codec_name: h264, hevc, ...
+	width, height int    // coded size
+	rotation      int    // clockwise display rotation: 0, 90, 180, 270
+	durationMS    int64  // container duration, else stream duration
 }
 
 // ffprobe's JSON, only the fields used.
 type probeJSON struct {
 	Streams []struct {
+		Codec    string            `json:"codec_name"`
 		Width    int               `json:"width"`
 		Height   int               `json:"height"`
 		Duration string            `json:"duration"`
@@ -49,7 +51,7 @@ func (p *Processor) probe(ctx context.Context, path string) (probeInfo, error) {
 		return probeInfo{}, errorf(ReasonUnsupportedType, nil, "no video stream")
 	}
 	s := pj.Streams[0]
-	info := probeInfo{width: s.Width, height: s.Height, durationMS: seconds(pj.Format.Duration)}
+	info := probeInfo{codec: s.Codec, width: s.Width, height: s.Height, durationMS: seconds(pj.Format.Duration)}
 	if info.durationMS <= 0 {
 		info.durationMS = seconds(s.Duration)
 	}

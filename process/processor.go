@@ -67,11 +67,19 @@ func (p *Processor) Image(ctx context.Context, raw []byte) (*ImageResult, error)
 		if err := ctx.Err(); err != nil {
 			return nil, errorf(ReasonInternal, err, "image")
 		}
-		if err := s(p, ctx, j); err != nil {
+		if err := guard(func() error { return s(p, ctx, j) }); err != nil {
 			return nil, err
 		}
 	}
 	return &j.res, nil
+}
+
+// guard runs one step of a pipeline and turns a panic (a parser that
+// trusted a length it should not have) into a corrupt-input error, so
+// hostile bytes fail their item instead of killing or wedging the worker.
+func guard(step func() error) (err error) {
+	defer recoverCorrupt(&err)
+	return step()
 }
 
 func stepDetect(_ *Processor, _ context.Context, j *imageJob) error {
@@ -84,17 +92,15 @@ func stepDetect(_ *Processor, _ context.Context, j *imageJob) error {
 	return nil
 }
 
-// stepHEIC checks the declared size, then converts to JPEG: HEIC is never
-// served as uploaded, and from here on it is handled as a JPEG.
+// stepHEIC checks the declared and the coded sizes, then converts to JPEG
+// in a bounded child process: HEIC is never served as uploaded, and from
+// here on it is handled as a JPEG.
 func stepHEIC(p *Processor, ctx context.Context, j *imageJob) error {
 	if j.format != FormatHEIC {
 		return nil
 	}
-	w, h, err := heicSize(j.raw)
+	w, h, err := p.heicLimits(j.raw)
 	if err != nil {
-		return err
-	}
-	if err := p.o.checkLimits(w, h); err != nil {
 		return err
 	}
 	release, err := p.budget.acquire(ctx, p.o.decodeBytes(w, h))
@@ -102,7 +108,7 @@ func stepHEIC(p *Processor, ctx context.Context, j *imageJob) error {
 		return err
 	}
 	defer release()
-	if j.data, err = p.heicToJPEG(ctx, j.raw); err != nil {
+	if j.data, err = p.heicToJPEG(ctx, j.raw, w, h); err != nil {
 		return err
 	}
 	j.format, j.res.OriginalType = FormatJPEG, "image/jpeg"
@@ -136,13 +142,13 @@ func stepStrip(_ *Processor, _ context.Context, j *imageJob) error {
 	switch j.format {
 	case FormatJPEG:
 		err = StripJPEG(&buf, j.data, j.orient)
-		j.icc = jpegICC(j.data)
+		j.icc = sanitizeICC(jpegICC(j.data))
 	case FormatPNG:
 		err = StripPNG(&buf, j.data)
-		j.icc = pngICC(j.data)
+		j.icc = sanitizeICC(pngICC(j.data))
 	case FormatWebP:
 		err = StripWebP(&buf, j.data)
-		j.icc = webpICC(j.data)
+		j.icc = sanitizeICC(webpICC(j.data))
 	case FormatGIF:
 		err = StripGIF(&buf, j.data)
 	}

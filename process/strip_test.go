@@ -130,3 +130,45 @@ func makeGIF(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestStripWebPFrames: an EXIF chunk hidden inside an animation frame goes,
+// from a real animation (the frame keeps its pixels) and from a still
+// image that carries a frame no decoder reads (the frame goes whole).
+func TestStripWebPFrames(t *testing.T) {
+	for _, tc := range []struct {
+		rel      string
+		wantANMF int
+	}{
+		{"images/hostile/webp_animated_exif_in_frame.webp", 2},
+		{"images/crafted/webp_exif_in_stray_frame.webp", 0},
+	} {
+		raw := mustRead(t, tc.rel)
+		if !bytes.Contains(raw, []byte("GPS 31")) {
+			t.Fatalf("%s: fixture lost its planted EXIF", tc.rel)
+		}
+		var out bytes.Buffer
+		if err := StripWebP(&out, raw); err != nil {
+			t.Fatalf("%s: %v", tc.rel, err)
+		}
+		b := out.Bytes()
+		if bytes.Contains(b, []byte("GPS 31")) || bytes.Contains(b, []byte("EXIF")) {
+			t.Errorf("%s: the frame's EXIF survived", tc.rel)
+		}
+		frames := 0
+		err := walkWebP(b, func(id string, data, _ []byte) {
+			if id != "ANMF" {
+				return
+			}
+			frames++
+			if got := anmfPixels(data); !bytes.Equal(got, data) || len(data) < 16+8 {
+				t.Errorf("%s: frame holds more than its pixels", tc.rel)
+			}
+		})
+		if err != nil || frames != tc.wantANMF {
+			t.Errorf("%s: %d frames (%v), want %d", tc.rel, frames, err, tc.wantANMF)
+		}
+		if got := int(binary.LittleEndian.Uint32(b[4:])) + 8; got != len(b) {
+			t.Errorf("%s: RIFF size says %d, file is %d", tc.rel, got, len(b))
+		}
+	}
+}

@@ -29,6 +29,7 @@ func (p *Processor) Video(ctx context.Context, inPath, outPath string) (res *Vid
 			os.Remove(outPath)
 		}
 	}()
+	defer recoverCorrupt(&err) // the box walker and probe parsing read hostile bytes
 	if err := sniffVideo(inPath); err != nil {
 		return nil, err
 	}
@@ -39,7 +40,7 @@ func (p *Processor) Video(ctx context.Context, inPath, outPath string) (res *Vid
 	if err := p.o.checkLimits(in.width, in.height); err != nil {
 		return nil, err
 	}
-	if err := p.remux(ctx, inPath, outPath); err != nil {
+	if err := p.remux(ctx, inPath, outPath, in.codec); err != nil {
 		return nil, err
 	}
 	out, err := p.verifyRemux(ctx, outPath, in)
@@ -75,23 +76,32 @@ func sniffVideo(path string) error {
 // -map_metadata -1 (global and per stream) and bitexact drop tags, creation
 // times and the encoder string; the display matrix is stream side data, not
 // metadata, so ffmpeg 5.1 keeps the rotation (verified by verifyRemux).
-func (p *Processor) remux(ctx context.Context, inPath, outPath string) error {
-	_, err := p.run(ctx, p.o.FFmpegPath, 0, "-nostdin", "-v", "error", "-y",
-		"-f", "mov", "-i", "file:"+inPath,
+// Inside the video bitstream, every SEI unit goes (seiFilter): user data
+// there can hold encoder settings, GPS fixes and serial numbers.
+func (p *Processor) remux(ctx context.Context, inPath, outPath, codec string) error {
+	args := []string{"-nostdin", "-v", "error", "-y",
+		"-f", "mov", "-i", "file:" + inPath,
 		"-map", "0:v:0", "-map", "0:a:0?",
 		"-map_metadata", "-1", "-map_metadata:s", "-1", "-map_chapters", "-1",
-		"-dn", "-sn", "-c", "copy",
-		"-movflags", "+faststart",
+		"-dn", "-sn", "-c", "copy"}
+	if f := seiFilter(codec); f != "" {
+		args = append(args, "-bsf:v", f)
+	}
+	args = append(args, "-movflags", "+faststart",
 		"-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
 		"-f", "mp4", "file:"+outPath)
+	_, err := p.run(ctx, p.o.FFmpegPath, 0, args...)
 	return err
 }
 
 // verifyRemux blanks the muxer's empty user-data box, then proves with our
-// own box walker that no metadata box is left and with ffprobe that the
-// rotation survived.
+// own readers that no metadata box and no SEI unit is left, and with
+// ffprobe that the rotation survived.
 func (p *Processor) verifyRemux(ctx context.Context, outPath string, in probeInfo) (probeInfo, error) {
 	if err := blankUserData(outPath); err != nil {
+		return probeInfo{}, err
+	}
+	if err := blankConfigSEI(outPath); err != nil {
 		return probeInfo{}, err
 	}
 	f, err := os.Open(outPath)
@@ -104,6 +114,9 @@ func (p *Processor) verifyRemux(ctx context.Context, outPath string, in probeInf
 		return probeInfo{}, errorf(ReasonInternal, err, "stat remuxed video")
 	}
 	if err := CheckVideoBoxes(f, fi.Size()); err != nil {
+		return probeInfo{}, err
+	}
+	if err := CheckVideoSEI(f, fi.Size()); err != nil {
 		return probeInfo{}, err
 	}
 	out, err := p.probe(ctx, outPath)

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -116,5 +117,53 @@ func mustRun(t *testing.T, name string, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+// TestVideoSEIIsRemoved: text inside the video bitstream (SEI user data:
+// a GPS fix and a serial number planted with h264_metadata, x264's and
+// x265's encoder settings) does not survive the remux, and our own NAL
+// reader, which sees it in the inputs, finds no SEI unit in the outputs.
+func TestVideoSEIIsRemoved(t *testing.T) {
+	p := mustProcessor(t)
+	for name, planted := range map[string][]string{
+		"sei_gps_serial.mp4": {"GPS_31.2304N_121.4737E_SN_ZX81-77", "x264 - core"},
+		"hevc_x265.mp4":      {"x265 (build"},
+		"location_udta.mp4":  {"x264 - core"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := fixture(t, "video/"+name)
+			raw := mustRead(t, "video/"+name)
+			for _, s := range planted {
+				if !bytes.Contains(raw, []byte(s)) {
+					t.Fatalf("fixture lacks %q: the test is blind", s)
+				}
+			}
+			f, err := os.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, _ := f.Stat()
+			if err := CheckVideoSEI(f, fi.Size()); !errors.Is(err, ErrStripFailed) {
+				t.Errorf("NAL reader on the input: %v, want strip_failed (it must see the SEI)", err)
+			}
+			f.Close()
+			out := filepath.Join(t.TempDir(), "out.mp4")
+			if _, err := p.Video(context.Background(), in, out); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range planted {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("output still carries %q", s)
+				}
+			}
+			if err := CheckVideoSEI(bytes.NewReader(b), int64(len(b))); err != nil {
+				t.Errorf("NAL reader on the output: %v", err)
+			}
+		})
 	}
 }

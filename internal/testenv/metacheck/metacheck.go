@@ -104,9 +104,7 @@ func DirtyLine(line string) string {
 	case group == "System" || group == "ExifTool":
 		return "" // where the test wrote the file, and exiftool's own notes
 	case strings.HasPrefix(group, "ICC"):
-		// The carried colour profile: its vendor and copyright strings
-		// describe the profile (e.g. Apple's Display P3), not the photo.
-		return ""
+		return dirtyICC(group, tag, value)
 	}
 	for _, w := range Banned {
 		if strings.Contains(tag, w) {
@@ -121,6 +119,49 @@ func DirtyLine(line string) string {
 	}
 	if !slices.Contains(Groups, group) && !trackGroup.MatchString(group) {
 		return "group not allowed"
+	}
+	return ""
+}
+
+// iccHeader lists the profile header fields a served profile may show,
+// with the value each must have ("*" for any): nothing that names a
+// device, a maker, a platform, a creator or a date.
+var iccHeader = map[string]string{
+	"ProfileCMMType": "", "ProfileVersion": "*", "ProfileClass": "*", "ColorSpaceData": "*",
+	"ProfileConnectionSpace": "*", "ProfileDateTime": zeroDate, "ProfileFileSignature": "acsp",
+	"PrimaryPlatform": "Unknown ()", "CMMFlags": "*", "DeviceManufacturer": "", "DeviceModel": "",
+	"DeviceAttributes": "*", "RenderingIntent": "*", "ConnectionSpaceIlluminant": "*",
+	"ProfileCreator": "", "ProfileID": "0",
+}
+
+// iccTags lists the profile tags a served profile may carry: how to render
+// colour, and a description and copyright fixed by the engine. Any text a
+// profile can hold (device names, private tags) is not on the list.
+var iccTags = map[string]string{
+	"ProfileDescription": "ICC profile", "ProfileCopyright": "No copyright",
+	"MediaWhitePoint": "*", "MediaBlackPoint": "*", "ChromaticAdaptation": "*", "Luminance": "*",
+	"RedMatrixColumn": "*", "GreenMatrixColumn": "*", "BlueMatrixColumn": "*",
+	"RedTRC": "*", "GreenTRC": "*", "BlueTRC": "*", "GrayTRC": "*",
+	"AToB0": "*", "AToB1": "*", "AToB2": "*", "BToA0": "*", "BToA1": "*", "BToA2": "*", "Gamut": "*",
+	"ColorRepresentation": "*", "ChromaticityChannels": "*", "ChromaticityColorant": "*",
+	"ChromaticityChannel1": "*", "ChromaticityChannel2": "*", "ChromaticityChannel3": "*",
+}
+
+// dirtyICC checks one line of the carried colour profile against iccHeader
+// and iccTags.
+func dirtyICC(group, tag, value string) string {
+	allowed := iccTags
+	if group == "ICC-header" {
+		allowed = iccHeader
+	} else if group == "ICC-chrm" {
+		allowed = map[string]string{tag: "*"} // chromaticity numbers
+	}
+	want, ok := allowed[tag]
+	switch {
+	case !ok:
+		return "profile tag not allowed"
+	case want != "*" && value != want:
+		return fmt.Sprintf("profile field must read %q", want)
 	}
 	return ""
 }
