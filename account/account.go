@@ -17,6 +17,7 @@ var (
 	ErrExportNotFound  = apperr.New(http.StatusNotFound, "not_found", "Export not found.")
 	ErrReceiptNotFound = apperr.New(http.StatusNotFound, "not_found", "Receipt not found.")
 	ErrConfirm         = apperr.New(http.StatusBadRequest, "confirm_required", `Send {"confirm":"DELETE"} to delete your account.`)
+	ErrTooManyExports  = apperr.New(http.StatusTooManyRequests, "rate_limited", "You asked for several exports recently; try again after the time in Retry-After.")
 )
 
 // Export is a ZIP of a user's data in the object store.

@@ -7,20 +7,47 @@ import (
 	"io"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/upload"
 )
 
-// RequestExport records a pending export for the user and queues building
-// it; it returns the export.
-func (s *Service) RequestExport(ctx context.Context, userID string) (*Export, error) {
-	e, err := s.store.CreateExport(ctx, userID, s.cfg.ExportTTL)
-	if err != nil {
-		return nil, err
+// RequestExport returns the user's export: the one pending or still
+// downloadable if there is one (existing true), else a new one, queued. A
+// user gets one export at a time and a bounded number per day (each copies
+// every original they have): past that, ErrTooManyExports with the time to
+// wait. The check and the insert run under a per-user lock, so requests at
+// once cannot both start one.
+func (s *Service) RequestExport(ctx context.Context, userID string) (e *Export, existing bool, err error) {
+	err = db.InTx(ctx, s.conn, func(tx pgx.Tx) error {
+		st := NewStore(tx)
+		if err := st.lockUser(ctx, userID); err != nil {
+			return err
+		}
+		if e, err = st.LiveExport(ctx, userID); err == nil {
+			existing = true
+			return nil
+		} else if !errors.Is(err, ErrExportNotFound) {
+			return err
+		}
+		ok, retry, err := s.exports.Allow(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrTooManyExports.WithRetryAfter(retry)
+		}
+		e, err = st.CreateExport(ctx, userID, s.cfg.ExportTTL)
+		return err
+	})
+	if err != nil || existing {
+		return e, existing, err
 	}
 	if err := s.tasks.EnqueueExport(ctx, e.ID); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return e, nil
+	return e, false, nil
 }
 
 // BuildExport writes a pending export: a ZIP streamed into the object

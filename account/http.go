@@ -32,15 +32,21 @@ func bounded(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), 15*time.Second)
 }
 
-// CreateExport handles POST /v1/me/exports.
+// CreateExport handles POST /v1/me/exports: 202 with a new export, or 200
+// with the one already pending or downloadable (one at a time per user);
+// 429 past the daily limit.
 func (h *Handler) CreateExport(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c)
 	defer cancel()
-	e, err := h.svc.RequestExport(ctx, h.userID(c))
+	e, existing, err := h.svc.RequestExport(ctx, h.userID(c))
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": e.ID, "export": e})
+	status := fiber.StatusAccepted
+	if existing {
+		status = fiber.StatusOK // the export already pending or downloadable
+	}
+	return c.Status(status).JSON(fiber.Map{"id": e.ID, "export": e, "existing": existing})
 }
 
 // GetExport handles GET /v1/me/exports/:id: the status and, when ready, a

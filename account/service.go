@@ -36,16 +36,26 @@ type Dissolver interface {
 	RunDissolution(ctx context.Context, albumID string) (int64, error)
 }
 
+// Limiter counts events per key (Redis-backed); a refusal says how long
+// until the next would be allowed.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+}
+
 // Config holds the data-rights settings.
 type Config struct {
-	ExportTTL   time.Duration // how long a finished export is kept; default 24h
-	DeleteBatch int           // items per deletion round; default 250 (x 4 objects = one 1000-key call)
+	ExportTTL     time.Duration // how long a finished export is kept; default 24h
+	ExportsPerDay int           // exports a user may start per day; default 3
+	DeleteBatch   int           // items per deletion round; default 250 (x 4 objects = one 1000-key call)
 }
 
 // Defaults fills zero values.
 func (c Config) Defaults() Config {
 	if c.ExportTTL == 0 {
 		c.ExportTTL = 24 * time.Hour
+	}
+	if c.ExportsPerDay == 0 {
+		c.ExportsPerDay = 3
 	}
 	if c.DeleteBatch == 0 {
 		c.DeleteBatch = 250
@@ -59,22 +69,25 @@ func (c Config) Defaults() Config {
 // receipt is counted, so a run killed half-way resumes without losing or
 // double-counting anything.
 type Service struct {
-	cfg    Config
-	conn   db.Conn
-	store  *Store
-	albums Dissolver
-	blobs  Blobs
-	tasks  Tasks
+	cfg     Config
+	conn    db.Conn
+	store   *Store
+	albums  Dissolver
+	blobs   Blobs
+	tasks   Tasks
+	exports Limiter // exports started per user (ExportsPerDay)
 }
 
-// NewService returns a Service on conn.
-func NewService(cfg Config, conn db.Conn, albums Dissolver, blobs Blobs, tasks Tasks) *Service {
-	return &Service{cfg: cfg.Defaults(), conn: conn, store: NewStore(conn), albums: albums, blobs: blobs, tasks: tasks}
+// NewService returns a Service on conn; exports limits the exports a user
+// starts (Config.ExportsPerDay per day).
+func NewService(cfg Config, conn db.Conn, albums Dissolver, blobs Blobs, tasks Tasks, exports Limiter) *Service {
+	return &Service{cfg: cfg.Defaults(), conn: conn, store: NewStore(conn), albums: albums, blobs: blobs, tasks: tasks, exports: exports}
 }
 
 // BeginDeletion revokes every session, share link and invitation of the
 // user at once, clears their identity (so the same WeChat account can sign
-// up fresh) and opens a receipt, in one transaction; the rest runs in the
+// up fresh), hides every item they uploaded from everyone, and opens a
+// receipt, in one transaction; the rest runs in the
 // account:delete task. It returns the receipt id.
 func (s *Service) BeginDeletion(ctx context.Context, userID string) (string, error) {
 	var rid string
@@ -89,6 +102,11 @@ func (s *Service) BeginDeletion(ctx context.Context, userID string) (string, err
 			return err
 		}
 		if err := auth.NewStore(tx).ClearIdentity(ctx, userID); err != nil {
+			return err
+		}
+		// Their photos disappear for members and links now, not when the
+		// deletion task reaches them.
+		if err := upload.NewStore(tx).HideOwnedBy(ctx, userID, upload.HiddenOwnerDeleted); err != nil {
 			return err
 		}
 		var err error

@@ -36,6 +36,25 @@ func (s *Store) FindExport(ctx context.Context, id, userID string) (*Export, err
 	return &e, err
 }
 
+// LiveExport returns the user's export that is pending, or ready and not
+// expired (the newest), else ErrExportNotFound.
+func (s *Store) LiveExport(ctx context.Context, userID string) (*Export, error) {
+	var e Export
+	err := s.q.QueryRow(ctx, `SELECT id, user_id, status, size_bytes, created_at, finished_at, expires_at FROM exports
+		WHERE user_id = $1 AND status IN ('pending','ready') AND expires_at > now() ORDER BY created_at DESC LIMIT 1`, userID).
+		Scan(&e.ID, &e.UserID, &e.Status, &e.Size, &e.CreatedAt, &e.FinishedAt, &e.ExpiresAt)
+	if db.IsNoRows(err) {
+		return nil, ErrExportNotFound
+	}
+	return &e, err
+}
+
+// lockUser serialises export requests of one user until the transaction ends.
+func (s *Store) lockUser(ctx context.Context, userID string) error {
+	_, err := s.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('export:' || $1, 0))`, userID)
+	return err
+}
+
 // FinishExport marks an export ready (size) or failed (size < 0).
 func (s *Store) FinishExport(ctx context.Context, id string, size int64) error {
 	status := "ready"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/wxalbum/mediad/internal/db"
@@ -64,6 +65,11 @@ func ValidTitle(t string) (string, error) {
 	t = strings.TrimSpace(t)
 	if n := utf8.RuneCountInString(t); n < 1 || n > 64 || !utf8.ValidString(t) {
 		return "", ErrBadTitle
+	}
+	for _, r := range t {
+		if unicode.IsControl(r) { // NUL (which PostgreSQL refuses), newlines, escapes
+			return "", ErrBadTitle.WithMessage("Title must not contain control characters.")
+		}
 	}
 	return t, nil
 }

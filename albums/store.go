@@ -141,16 +141,28 @@ func (s *Store) SetRole(ctx context.Context, albumID, userID string, r Role) err
 	return err
 }
 
-// RemoveMember deletes a membership; access ends with the row.
+// RemoveMember deletes a membership, and revokes the invitations the
+// member created, in one transaction; access ends with the row.
 func (s *Store) RemoveMember(ctx context.Context, albumID, userID string) error {
-	_, err := s.q.Exec(ctx, `DELETE FROM album_members WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID)
+	return db.InTx(ctx, s.q, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM album_members WHERE album_id = $1 AND user_id = $2 AND role <> 'owner'`, albumID, userID); err != nil {
+			return err
+		}
+		return revokeInvitesOf(ctx, tx, albumID, userID)
+	})
+}
+
+// revokeInvitesOf ends the invitations a user made to an album: whoever
+// no longer owns or belongs to an album stops bringing people in.
+func revokeInvitesOf(ctx context.Context, tx pgx.Tx, albumID, userID string) error {
+	_, err := tx.Exec(ctx, `UPDATE invites SET revoked_at = now() WHERE album_id = $1 AND created_by = $2 AND revoked_at IS NULL`, albumID, userID)
 	return err
 }
 
-// Transfer makes newOwner the owner and the old owner a contributor, in
-// one transaction.
+// Transfer makes newOwner the owner and the old owner a contributor, and
+// revokes the old owner's invitations, in one transaction.
 func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string) error {
-	return pgx.BeginFunc(ctx, s.q, func(tx pgx.Tx) error {
+	return db.InTx(ctx, s.q, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE albums SET owner_id = $3 WHERE id = $1 AND owner_id = $2 AND status = 'active'`, albumID, oldOwner, newOwner)
 		if err != nil {
 			return err
@@ -165,7 +177,10 @@ func (s *Store) Transfer(ctx context.Context, albumID, oldOwner, newOwner string
 		if err == nil && tag.RowsAffected() == 0 {
 			return ErrMemberNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return revokeInvitesOf(ctx, tx, albumID, oldOwner)
 	})
 }
 

@@ -27,6 +27,9 @@ type Config struct {
 	PolicyVersion string
 	// ReauthWindow is how fresh a sign-in must be for account deletion.
 	ReauthWindow time.Duration // default 5m
+	// WeChat sign-ins per minute from one client network and overall.
+	WeChatPerNetwork int // default 30
+	WeChatOverall    int // default 1200
 }
 
 // Defaults fills zero values.
@@ -42,6 +45,12 @@ func (c Config) Defaults() Config {
 	}
 	if c.ReauthWindow == 0 {
 		c.ReauthWindow = 5 * time.Minute
+	}
+	if c.WeChatPerNetwork == 0 {
+		c.WeChatPerNetwork = 30
+	}
+	if c.WeChatOverall == 0 {
+		c.WeChatOverall = 1200
 	}
 	return c
 }
@@ -71,6 +80,7 @@ type User struct {
 var (
 	ErrInvalidCode     = apperr.New(http.StatusUnauthorized, "wechat_invalid_code", "The WeChat login code is invalid or was already used.")
 	ErrWeChatRateLimit = apperr.New(http.StatusTooManyRequests, "wechat_rate_limited", "WeChat is rate limiting sign-ins; try again shortly.")
+	ErrTooManySignIns  = apperr.New(http.StatusTooManyRequests, "rate_limited", "Too many sign-ins right now; try again after the time in Retry-After.")
 	ErrWeChatDown      = apperr.New(http.StatusBadGateway, "wechat_unavailable", "WeChat sign-in is not answering; try again.")
 	ErrNotConfigured   = apperr.New(http.StatusServiceUnavailable, "wechat_not_configured", "WeChat sign-in is not configured on this server.")
 	ErrBadNickname     = apperr.New(http.StatusBadRequest, "invalid_nickname", "Nickname must be 1 to 32 characters.")

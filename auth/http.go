@@ -16,11 +16,25 @@ const (
 	issuedKey = "auth_issued"
 )
 
-// Handler exposes the auth endpoints.
-type Handler struct{ svc *Service }
+// Limiter counts events per key (Redis-backed); a refusal says how long
+// until the next would be allowed.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error)
+}
 
-// NewHandler returns the HTTP handlers for svc.
-func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
+// Handler exposes the auth endpoints.
+type Handler struct {
+	svc *Service
+	// WeChat sign-ins spend the app's WeChat quota: bounded per client
+	// network and for the whole service.
+	perNetwork, overall Limiter
+}
+
+// NewHandler returns the HTTP handlers for svc; perNetwork and overall
+// bound WeChat sign-ins.
+func NewHandler(svc *Service, perNetwork, overall Limiter) *Handler {
+	return &Handler{svc: svc, perNetwork: perNetwork, overall: overall}
+}
 
 func timeout(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.UserContext(), 10*time.Second)
@@ -40,6 +54,8 @@ func (h *Handler) RequireUser(c *fiber.Ctx) error {
 	}
 	c.Locals(userKey, u)
 	c.Locals(issuedKey, issued)
+	// What a signed-in user is shown is theirs alone: no cache keeps it.
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Next()
 }
 
@@ -84,8 +100,13 @@ func UserID(c *fiber.Ctx) string {
 	return ""
 }
 
-// WeChatLogin handles POST /v1/auth/wechat {"code"}.
+// WeChatLogin handles POST /v1/auth/wechat {"code"}. Sign-ins are limited
+// per client network and overall (429 with Retry-After) before WeChat is
+// asked, so nobody can spend the app's WeChat quota and block sign-in.
 func (h *Handler) WeChatLogin(c *fiber.Ctx) error {
+	if err := h.limit(c); err != nil {
+		return err
+	}
 	var in struct {
 		Code          string `json:"code"`
 		PolicyVersion string `json:"policy_version"`
@@ -173,4 +194,22 @@ func (h *Handler) UpdateMe(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"user": u})
+}
+
+func (h *Handler) limit(c *fiber.Ctx) error {
+	ctx, cancel := timeout(c)
+	defer cancel()
+	for _, l := range []struct {
+		lim Limiter
+		key string
+	}{{h.perNetwork, "net:" + httpx.TruncateIP(c.IP())}, {h.overall, "all"}} {
+		ok, retry, err := l.lim.Allow(ctx, l.key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrTooManySignIns.WithRetryAfter(retry)
+		}
+	}
+	return nil
 }

@@ -19,6 +19,11 @@ type Config struct {
 	DefaultTTL time.Duration // default 7 days
 	MaxTTL     time.Duration // default 90 days
 	UnlockTTL  time.Duration // how long an unlock lasts; default 1h
+	// Password tries per link: from one network, and from everywhere
+	// together, within UnlockWindow. Defaults 5 and 30 per 15 minutes.
+	UnlockTriesPerNetwork int
+	UnlockTriesPerLink    int
+	UnlockWindow          time.Duration
 	// ViewCacheBytes bounds the cache of encoded link pages (viewcache.go);
 	// default 32 MiB, negative turns the cache off.
 	ViewCacheBytes int
@@ -35,6 +40,15 @@ func (c Config) Defaults() Config {
 	}
 	if c.UnlockTTL == 0 {
 		c.UnlockTTL = time.Hour
+	}
+	if c.UnlockTriesPerNetwork == 0 {
+		c.UnlockTriesPerNetwork = 5
+	}
+	if c.UnlockTriesPerLink == 0 {
+		c.UnlockTriesPerLink = 30
+	}
+	if c.UnlockWindow == 0 {
+		c.UnlockWindow = 15 * time.Minute
 	}
 	if c.ViewCacheBytes == 0 {
 		c.ViewCacheBytes = 32 << 20
@@ -59,21 +73,22 @@ type Roles interface {
 
 // Service creates, lists, revokes and resolves links.
 type Service struct {
-	cfg      Config
-	store    *Store
-	roles    Roles
-	uploads  *upload.Service
-	signer   *signer.Signer
-	badTries Limiter // wrong passwords per link and address
-	opens    openCounter
-	views    *viewCache // nil: off
-	now      func() time.Time
+	cfg       Config
+	store     *Store
+	roles     Roles
+	uploads   *upload.Service
+	signer    *signer.Signer
+	tries     Limiter // password tries per link and network
+	linkTries Limiter // password tries per link, from anywhere
+	opens     openCounter
+	views     *viewCache // nil: off
+	now       func() time.Time
 }
 
 // NewService returns a Service. changes (may be nil) lets it cache link
 // pages while nothing they show has changed.
-func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, badTries Limiter, changes Versioner) *Service {
-	s := &Service{cfg: cfg.Defaults(), store: store, roles: roles, uploads: uploads, signer: sg, badTries: badTries, now: time.Now}
+func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, tries, linkTries Limiter, changes Versioner) *Service {
+	s := &Service{cfg: cfg.Defaults(), store: store, roles: roles, uploads: uploads, signer: sg, tries: tries, linkTries: linkTries, now: time.Now}
 	if changes != nil && s.cfg.ViewCacheBytes > 0 {
 		// A cached page holds signed URLs: it must expire well before they do.
 		s.views = newViewCache(changes, min(s.cfg.ViewCacheTTL, uploads.URLTTL()/2), s.cfg.ViewCacheBytes)
@@ -215,9 +230,10 @@ func (s *Service) resolve(ctx context.Context, token string) (*Link, error) {
 
 // Unlock checks a link's password and returns an unlock token bound to
 // that link. Every try counts before the password is compared (atomically
-// in Redis, so concurrent guesses cannot slip past the count): after 5 tries
-// from one network within 15 minutes, tries are refused with
-// ErrTooManyTries and the time to wait.
+// in Redis, so concurrent guesses cannot slip past the count), against two
+// limits: tries from one network, and tries on the link from everywhere
+// (so many networks together guess no faster). A try over either limit is
+// refused with ErrTooManyTries and the time to wait.
 func (s *Service) Unlock(ctx context.Context, token, password, addr string) (string, error) {
 	l, err := s.resolve(ctx, token)
 	if err != nil {
@@ -226,12 +242,17 @@ func (s *Service) Unlock(ctx context.Context, token, password, addr string) (str
 	if !l.HasPassword {
 		return s.unlockToken(l), nil
 	}
-	ok, retry, err := s.badTries.Allow(ctx, l.ID+":"+addr)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		return "", ErrTooManyTries.WithRetryAfter(retry)
+	for _, c := range []struct {
+		lim Limiter
+		key string
+	}{{s.tries, l.ID + ":" + addr}, {s.linkTries, l.ID}} {
+		ok, retry, err := c.lim.Allow(ctx, c.key)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", ErrTooManyTries.WithRetryAfter(retry)
+		}
 	}
 	if bcrypt.CompareHashAndPassword(l.passwordHash, []byte(password)) != nil {
 		return "", ErrWrongPassword

@@ -62,7 +62,7 @@ func CanView(viewerID string, m *Media, r Role, albumActive bool) bool {
 	if viewerID == m.OwnerID {
 		return true
 	}
-	return m.Status == StatusReady && m.AlbumID != nil && r != RoleNone && MembersSee(m.Visibility)
+	return m.Hidden == "" && m.Status == StatusReady && m.AlbumID != nil && r != RoleNone && MembersSee(m.Visibility)
 }
 
 // CanDelete reports whether viewer may delete m: its uploader, or the owner
@@ -73,7 +73,9 @@ func CanDelete(viewerID string, m *Media, r Role) bool {
 
 // CanShowOnLink reports whether a share link may show m right now (the
 // link's own state and its creator's rights are share's to check).
-func CanShowOnLink(m *Media) bool { return m.Status == StatusReady && LinksShow(m.Visibility) }
+func CanShowOnLink(m *Media) bool {
+	return m.Hidden == "" && m.Status == StatusReady && LinksShow(m.Visibility)
+}
 
 // FormatAllowed reports whether a detected format fits kind: images for
 // photos, avatars and covers; ISO-BMFF video for videos. Everything else,
@@ -127,7 +129,8 @@ const AlbumActiveSQL = `(m.album_id IS NULL OR EXISTS (
 // (NULL when none), albumActive whether m's album is active.
 func VisibleSQL(viewer, role, albumActive string) string {
 	return `(m.status <> 'deleting' AND ` + albumActive + ` AND (m.owner_id = ` + viewer + ` OR (
-		m.status = 'ready' AND m.album_id IS NOT NULL AND ` + role + ` IS NOT NULL AND m.visibility IN ` + visibilitiesIn(MembersSee) + `)))`
+		m.hidden_reason IS NULL AND m.status = 'ready' AND m.album_id IS NOT NULL AND ` + role + ` IS NOT NULL
+		AND m.visibility IN ` + visibilitiesIn(MembersSee) + `)))`
 }
 
 // VisibleToSQL is VisibleSQL for the user with id expression viewer,
@@ -137,4 +140,4 @@ func VisibleToSQL(viewer string) string {
 }
 
 // LinkShowsSQL is CanShowOnLink in SQL for the media row aliased m.
-var LinkShowsSQL = `(m.status = 'ready' AND m.visibility IN ` + visibilitiesIn(LinksShow) + `)`
+var LinkShowsSQL = `(m.hidden_reason IS NULL AND m.status = 'ready' AND m.visibility IN ` + visibilitiesIn(LinksShow) + `)`

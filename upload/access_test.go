@@ -184,17 +184,21 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 	n := 0
 	for _, album := range []string{"", "active", "dissolving"} {
 		for _, st := range []Status{StatusProcessing, StatusReady, StatusFailed, StatusDeleting} {
-			for _, vis := range []Visibility{OnlyMe, Members, Link} {
+			for _, vh := range []struct {
+				vis    Visibility
+				hidden string
+			}{{OnlyMe, ""}, {Members, ""}, {Link, ""}, {Members, HiddenOwnerDeleted}, {Link, HiddenOwnerDeleted}} {
+				vis := vh.vis
 				n++
 				id := fmt.Sprintf("m%03d", n)
-				m := &Media{ID: id, OwnerID: "uploader", Status: st, Visibility: vis}
+				m := &Media{ID: id, OwnerID: "uploader", Status: st, Visibility: vis, Hidden: vh.hidden}
 				var albumID *string
 				if album != "" {
 					albumID = &album
 					m.AlbumID = albumID
 				}
-				dbtest.MustExec(t, pool, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
-					VALUES ($1, 'uploader', 'photo', $2, 'image/jpeg', 1, $3, $4, $5)`, id, st, []byte(id), albumID, vis)
+				dbtest.MustExec(t, pool, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility, hidden_reason)
+					VALUES ($1, 'uploader', 'photo', $2, 'image/jpeg', 1, $3, $4, $5, NULLIF($6, ''))`, id, st, []byte(id), albumID, vis, vh.hidden)
 				for _, viewer := range []string{"owner", "contrib", "viewer", "stranger", "uploader"} {
 					r := RoleNone
 					if album != "" && album == "active" {
@@ -207,7 +211,7 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 						t.Fatal(err)
 					}
 					if got != want {
-						t.Errorf("item %s %s in album %q, viewer %s: SQL says %v, CanView %v", st, vis, album, viewer, got, want)
+						t.Errorf("item %s %s (hidden %q) in album %q, viewer %s: SQL says %v, CanView %v", st, vis, vh.hidden, album, viewer, got, want)
 					}
 				}
 				var shown bool
@@ -220,7 +224,7 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 			}
 		}
 	}
-	if n != 36 {
+	if n != 60 {
 		t.Fatalf("checked %d items", n)
 	}
 }

@@ -23,7 +23,8 @@ type StartInput struct {
 }
 
 // StartChunked begins a resumable upload after the same checks as a
-// direct upload; the declared size counts against the quota at once.
+// direct upload; the declared size counts against the quota at once,
+// checked and taken under the same per-user lock as a direct upload's.
 func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, error) {
 	max := s.cfg.MaxChunkedSize(in.Kind)
 	if in.Size <= 0 {
@@ -32,21 +33,18 @@ func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, er
 	if in.Size > max {
 		return nil, ErrTooLarge
 	}
-	limit, _, err := s.Admit(ctx, &in.Input, max)
-	if err != nil {
+	if err := s.admit(ctx, &in.Input); err != nil {
 		return nil, err
-	}
-	if in.Size > limit {
-		return nil, ErrQuotaExceeded
 	}
 	c := &Chunked{ID: ids.New(), OwnerID: in.OwnerID, MediaID: ids.New(), Kind: in.Kind, Size: in.Size,
 		SHA256: in.SHA256, AlbumID: in.AlbumID, Visibility: in.Visibility, PartSize: s.cfg.PartSize,
 		ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
 	c.Key = RawKey(c.MediaID)
+	var err error
 	if c.S3UploadID, err = s.blobs.NewMultipart(ctx, c.Key, "application/octet-stream"); err != nil {
 		return nil, err
 	}
-	if err := s.store.InsertChunked(ctx, c); err != nil {
+	if err := s.store.InsertChunkedWithin(ctx, c, s.cfg.Quota); err != nil {
 		_ = s.blobs.AbortMultipart(context.WithoutCancel(ctx), c.Key, c.S3UploadID)
 		return nil, err
 	}
@@ -201,12 +199,14 @@ func (s *Service) Complete(ctx context.Context, id, ownerID string) (*Media, boo
 		return nil, false, err
 	}
 	s.chains.forget(c.ID)
-	if err := s.store.DeleteChunked(ctx, c.ID); err != nil {
-		return nil, false, err
-	}
 	m := &Media{ID: c.MediaID, OwnerID: c.OwnerID, Kind: c.Kind, ContentType: format.ContentType(), Size: c.Size,
 		SHA256: sum, AlbumID: c.AlbumID, Visibility: c.Visibility}
-	return s.record(ctx, m)
+	// The upload's row keeps its bytes counted until the item's row does.
+	item, dup, err := s.record(ctx, m)
+	if derr := s.store.DeleteChunked(context.WithoutCancel(ctx), c.ID); derr != nil && err == nil {
+		s.log.Warn("upload row left for expiry", "upload_id", c.ID, "err", derr)
+	}
+	return item, dup, err
 }
 
 // Abort discards an upload and its parts.

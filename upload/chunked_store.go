@@ -55,12 +55,26 @@ func scanChunked(row pgx.Row) (*Chunked, error) {
 	return &c, err
 }
 
-// InsertChunked records a started upload.
-func (s *Store) InsertChunked(ctx context.Context, c *Chunked) error {
-	return s.q.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
-		s3_upload_id, object_key, part_size, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12)
-		RETURNING created_at`, c.ID, c.OwnerID, c.MediaID, c.Kind, c.Size, c.SHA256, c.AlbumID, c.Visibility,
-		c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt).Scan(&c.CreatedAt)
+// InsertChunkedWithin records a started upload if its declared size fits
+// in what is left of the owner's quota, checked and taken under the
+// per-user lock (quota.go); otherwise ErrQuotaExceeded.
+func (s *Store) InsertChunkedWithin(ctx context.Context, c *Chunked, quota int64) error {
+	return db.InTx(ctx, s.q, func(tx pgx.Tx) error {
+		if err := lockQuota(ctx, tx, c.OwnerID); err != nil {
+			return err
+		}
+		used, err := usedBytes(ctx, tx, c.OwnerID)
+		if err != nil {
+			return err
+		}
+		if used+c.Size > quota {
+			return ErrQuotaExceeded
+		}
+		return tx.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
+			s3_upload_id, object_key, part_size, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12)
+			RETURNING created_at`, c.ID, c.OwnerID, c.MediaID, c.Kind, c.Size, c.SHA256, c.AlbumID, c.Visibility,
+			c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt).Scan(&c.CreatedAt)
+	})
 }
 
 // FindChunked returns the owner's live upload id; anyone else's, or an

@@ -18,6 +18,7 @@ type Config struct {
 	RatePerMinute int           // uploads (and parts) per user per minute; default 120
 	URLTTL        time.Duration // signed media URL lifetime; default 10m
 	StuckAfter    time.Duration // re-enqueue items processing this long; default 15m
+	MaxRequeues   int           // after this many re-enqueues an item fails "stuck"; default 5
 	OrphanGrace   time.Duration // raw objects without a row are removed after; default 1h
 }
 
@@ -46,6 +47,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.StuckAfter == 0 {
 		c.StuckAfter = 15 * time.Minute
+	}
+	if c.MaxRequeues == 0 {
+		c.MaxRequeues = 5
 	}
 	if c.OrphanGrace == 0 {
 		c.OrphanGrace = time.Hour

@@ -105,7 +105,7 @@ func (h *Handler) input(c *fiber.Ctx, f map[string]string) (Input, error) {
 	if err != nil {
 		return Input{}, err
 	}
-	in := Input{OwnerID: h.userID(c), Kind: k, Visibility: v}
+	in := Input{OwnerID: h.userID(c), Kind: k, Visibility: v, SizeHint: int64(max(c.Request().Header.ContentLength(), 0))}
 	if a := f["album_id"]; a != "" {
 		in.AlbumID = &a
 	}

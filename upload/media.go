@@ -37,7 +37,8 @@ type Status string
 //	(upload recorded)  -> processing           Insert (after the raw object is stored)
 //	processing -> ready                        MarkReady (worker, after every variant is stored)
 //	processing -> failed                       MarkFailed (worker: input that can never succeed,
-//	                                            or the last retry of a transient fault; reason kept)
+//	                                            or the last retry of a transient fault; reason kept;
+//	                                            sweep: enqueued again MaxRequeues times, ReasonStuck)
 //	ready -> failed                            MarkMissing (reconciling sweep: the stripped
 //	                                            original is gone from storage; missing_object)
 //	processing | ready | failed -> deleting    MarkDeleting (the uploader or the album owner)
@@ -52,9 +53,15 @@ const (
 	StatusDeleting   Status = "deleting"
 )
 
-// ReasonMissingObject is the fail reason of a ready item whose stripped
-// original disappeared from storage.
-const ReasonMissingObject = "missing_object"
+// Fail reasons set here (the worker sets the processing ones).
+const (
+	// ReasonMissingObject: a ready item's stripped original disappeared
+	// from storage.
+	ReasonMissingObject = "missing_object"
+	// ReasonStuck: processing never finished, however often the sweep
+	// enqueued it again (a task that kills its worker every time).
+	ReasonStuck = "stuck"
+)
 
 // Visibility says who may see an item.
 type Visibility string
@@ -65,6 +72,11 @@ const (
 	Members Visibility = "members" // the album's current members
 	Link    Visibility = "link"    // members and holders of a valid share link
 )
+
+// Narrower reports whether a lets fewer people see an item than b.
+func Narrower(a, b Visibility) bool { return visibilityRank[a] < visibilityRank[b] }
+
+var visibilityRank = map[Visibility]int{OnlyMe: 0, Members: 1, Link: 2}
 
 // ParseVisibility validates a client-supplied visibility ("" is allowed
 // and means "the default").
@@ -95,7 +107,14 @@ type Media struct {
 	ServedType  *string // content type of the stripped original
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Attempts    int    // times the sweep enqueued it again (a lost or crashing task)
+	Hidden      string // why it is hidden from all but its uploader ("": it is not)
 }
+
+// Reasons an item is hidden from everyone but its uploader.
+const (
+	HiddenOwnerDeleted = "owner_deleted" // its uploader's account is being deleted
+)
 
 // Variant names a served rendition of an item.
 type Variant string

@@ -39,34 +39,22 @@ type Input struct {
 	Kind       Kind
 	AlbumID    *string
 	Visibility Visibility
+	// SizeHint bounds the upload's size when the request says it (the
+	// Content-Length of a multipart body); 0 when unknown.
+	SizeHint int64
 }
 
-// Admit checks everything that can be checked before the bytes arrive:
-// rate, album rights, quota. It resolves the default visibility and returns
-// the byte limit for this upload (the kind's limit or the quota left).
-// Permissions: uploading into an album needs owner or contributor (covers:
-// owner); a non-member gets ErrAlbumNotFound, a viewer ErrForbidden.
-func (s *Service) Admit(ctx context.Context, in *Input, kindMax int64) (limit int64, quotaBound bool, err error) {
+// admit checks what can be checked before the bytes arrive but the quota:
+// rate and album rights, and resolves the default visibility. Permissions:
+// uploading into an album needs owner or contributor (covers: owner); a
+// non-member gets ErrAlbumNotFound, a viewer ErrForbidden.
+func (s *Service) admit(ctx context.Context, in *Input) error {
 	if ok, retry, err := s.limit.Allow(ctx, "upload:"+in.OwnerID); err != nil {
-		return 0, false, err
+		return err
 	} else if !ok {
-		return 0, false, ErrRateLimited.WithRetryAfter(retry)
+		return ErrRateLimited.WithRetryAfter(retry)
 	}
-	if err := s.resolveAlbum(ctx, in); err != nil {
-		return 0, false, err
-	}
-	used, err := s.store.UsedBytes(ctx, in.OwnerID)
-	if err != nil {
-		return 0, false, err
-	}
-	left := s.cfg.Quota - used
-	if left <= 0 {
-		return 0, false, ErrQuotaExceeded
-	}
-	if left < kindMax {
-		return left, true, nil
-	}
-	return kindMax, false, nil
+	return s.resolveAlbum(ctx, in)
 }
 
 func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
@@ -97,15 +85,29 @@ func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
 // Upload streams body into the quarantine prefix and records the item.
 // Nothing is kept when it fails: the type is checked on the first bytes
 // before anything is written, a body past the limit aborts the object, and
-// the row is only written once the object is complete. It returns the
-// existing item (dup true) when the same user already uploaded the same
-// bytes into the same album.
+// the row is only written once the object is complete. Its bytes are
+// reserved from the quota before the first one is stored, so uploads sent
+// in parallel cannot pass the quota together. It returns the existing item
+// (dup true) when the same user already uploaded the same bytes into the
+// same album.
 func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media, bool, error) {
-	kindMax := s.cfg.MaxSize(in.Kind)
-	limit, quotaBound, err := s.Admit(ctx, &in, kindMax)
+	if err := s.admit(ctx, &in); err != nil {
+		return nil, false, err
+	}
+	want := s.cfg.MaxSize(in.Kind)
+	if in.SizeHint > 0 {
+		want = min(want, in.SizeHint)
+	}
+	resID, limit, err := s.store.Reserve(ctx, in.OwnerID, want, s.cfg.Quota)
 	if err != nil {
 		return nil, false, err
 	}
+	defer func() {
+		if err := s.store.Release(context.WithoutCancel(ctx), resID); err != nil {
+			s.log.Warn("quota reservation left to expire", "err", err)
+		}
+	}()
+	quotaBound := limit < want
 	sn, err := sniff(body, limit)
 	if err != nil {
 		return nil, false, s.streamErr(err, quotaBound)
@@ -125,7 +127,9 @@ func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media,
 }
 
 // record inserts the row for a stored raw object, or hands back the
-// duplicate and removes the new copy.
+// duplicate and removes the new copy. The right to add to the album is
+// checked again as the row is inserted: a member removed or demoted, or an
+// album that started dissolving, while the bytes arrived keeps nothing.
 func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 	dup, err := s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.Kind, m.SHA256)
 	if err == nil || errors.Is(err, ErrNotFound) {
@@ -135,6 +139,12 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 				dup, err = s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.Kind, m.SHA256)
 			}
 		}
+	}
+	if errors.Is(err, errNoRight) {
+		err = s.rightLost(ctx, m)
+	}
+	if err == nil && dup != nil {
+		dup, err = s.narrowed(ctx, dup, m.Visibility)
 	}
 	if err != nil || dup != nil {
 		// No row will point at the new object: remove it now.
@@ -149,6 +159,25 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 		s.log.Warn("enqueue failed; the sweep will retry", "media_id", m.ID, "err", err)
 	}
 	return m, false, nil
+}
+
+// rightLost says why an upload may no longer go into its album: gone for
+// the uploader (not a member, or dissolving: ErrAlbumNotFound), or a role
+// that does not allow it (ErrForbidden).
+func (s *Service) rightLost(ctx context.Context, m *Media) error {
+	if _, err := s.store.AlbumAccess(ctx, *m.AlbumID, m.OwnerID); err != nil {
+		return err
+	}
+	return ErrForbidden
+}
+
+// narrowed applies the narrower of the duplicate's and the requested
+// visibility: uploading the same bytes again never widens who sees them.
+func (s *Service) narrowed(ctx context.Context, dup *Media, asked Visibility) (*Media, error) {
+	if !Narrower(asked, dup.Visibility) {
+		return dup, nil
+	}
+	return s.store.SetVisibility(ctx, dup.ID, dup.OwnerID, asked)
 }
 
 func (s *Service) streamErr(err error, quotaBound bool) error {

@@ -23,12 +23,12 @@ const MediaColumns = mediaCols
 func ScanMedia(row pgx.Row) (*Media, error) { return scanMedia(row) }
 
 const mediaCols = `m.id, m.owner_id, m.kind, m.status, m.fail_reason, m.content_type, m.size_bytes, m.sha256,
-	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at`
+	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at, m.attempts, coalesce(m.hidden_reason, '')`
 
 func scanMedia(row pgx.Row) (*Media, error) {
 	var m Media
 	err := row.Scan(&m.ID, &m.OwnerID, &m.Kind, &m.Status, &m.FailReason, &m.ContentType, &m.Size, &m.SHA256,
-		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt)
+		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt, &m.Attempts, &m.Hidden)
 	if db.IsNoRows(err) {
 		return nil, ErrNotFound
 	}
@@ -58,18 +58,31 @@ func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *stri
 		AND m.status IN ('processing','ready')`, ownerID, albumID, kind, sum))
 }
 
-// Insert records a new item in state processing. A concurrent identical
-// upload loses on the dedupe index and gets ErrDuplicate.
+// Insert records a new item in state processing. The uploader's right to
+// add it to its album is checked again in the same statement (CanUploadInto
+// in SQL, album active), so a member removed or demoted, or an album that
+// started dissolving, while the bytes were arriving gets no row:
+// errNoRight. A concurrent identical upload loses on the dedupe index and
+// gets errDuplicate.
 func (s *Store) Insert(ctx context.Context, m *Media) error {
+	allowed := RolesIn(func(r Role) bool { return CanUploadInto(r, m.Kind) })
 	err := s.q.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
-		VALUES ($1,$2,$3,'processing',$4,$5,$6,$7,$8) RETURNING created_at, updated_at`,
+		SELECT $1,$2,$3,'processing',$4,$5,$6,$7::text,$8
+		WHERE $7::text IS NULL OR `+MemberRoleSQL("$7::text", "$2")+` IN `+allowed+`
+		RETURNING created_at, updated_at`,
 		m.ID, m.OwnerID, m.Kind, m.ContentType, m.Size, m.SHA256, m.AlbumID, m.Visibility).Scan(&m.CreatedAt, &m.UpdatedAt)
-	if db.IsUniqueViolation(err) {
+	switch {
+	case db.IsUniqueViolation(err):
 		return errDuplicate
+	case db.IsNoRows(err):
+		return errNoRight
 	}
 	m.Status = StatusProcessing
 	return err
 }
+
+// errNoRight: the uploader may not (any more) add the item to its album.
+var errNoRight = errors.New("no right to add to the album")
 
 var errDuplicate = errors.New("duplicate media")
 
@@ -93,16 +106,6 @@ func (s *Store) AlbumAccess(ctx context.Context, albumID, userID string) (AlbumA
 		a.Role = *role
 	}
 	return a, err
-}
-
-// UsedBytes is what counts against a user's quota: live items plus
-// chunked uploads in flight.
-func (s *Store) UsedBytes(ctx context.Context, userID string) (int64, error) {
-	var n int64
-	err := s.q.QueryRow(ctx, `SELECT
-		coalesce((SELECT sum(size_bytes) FROM media WHERE owner_id = $1 AND status IN ('processing','ready')),0) +
-		coalesce((SELECT sum(size_bytes) FROM uploads WHERE owner_id = $1),0)`, userID).Scan(&n)
-	return n, err
 }
 
 // SetVisibility changes an item's visibility; only its uploader may, so
@@ -135,6 +138,14 @@ func (s *Store) OwnedAfter(ctx context.Context, ownerID, after string, limit int
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
+}
+
+// HideOwnedBy hides every item of a user from everyone else at once, with
+// reason (their account is being deleted; the deletion task removes the
+// items afterwards).
+func (s *Store) HideOwnedBy(ctx context.Context, ownerID, reason string) error {
+	_, err := s.q.Exec(ctx, `UPDATE media SET hidden_reason = $2 WHERE owner_id = $1`, ownerID, reason)
+	return err
 }
 
 // MarkDeleting hides an item at once; its objects go in a task.

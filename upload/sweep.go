@@ -66,6 +66,7 @@ type SweepReport struct {
 	OrphanObjects    int      `json:"orphan_objects"`
 	MissingObjects   int      `json:"rows_missing_objects"`
 	StuckRequeued    int      `json:"stuck_requeued"`
+	StuckFailed      int      `json:"stuck_failed"`
 	DeletesRequeued  int      `json:"deletes_requeued"`
 	MultipartAborted int      `json:"multipart_aborted"`
 	OrphanSample     []string `json:"orphan_sample,omitempty"`
@@ -195,6 +196,19 @@ func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) er
 		return err
 	}
 	for _, m := range stuck {
+		if m.Attempts >= s.cfg.MaxRequeues {
+			// Enqueued again and again and never done: its task kills or
+			// wedges every worker that takes it. It fails with a reason and
+			// its raw upload goes, instead of coming back forever.
+			if err := s.store.MarkFailed(ctx, m.ID, ReasonStuck); err != nil {
+				return err
+			}
+			if _, err := s.blobs.DeleteMany(ctx, []string{RawKey(m.ID)}); err != nil {
+				return err
+			}
+			r.StuckFailed++
+			continue
+		}
 		if err := s.store.Touch(ctx, m.ID); err != nil {
 			return err
 		}

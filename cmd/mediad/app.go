@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
@@ -59,7 +60,8 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		log:   log,
 		deps:  d,
 		tasks: worker.NewClient(cfg.Worker),
-		auth:  auth.NewHandler(authSvc),
+		auth: auth.NewHandler(authSvc, ratelimit.New(d.redis, "wechat-login", cfg.Auth.WeChatPerNetwork),
+			ratelimit.New(d.redis, "wechat-login", cfg.Auth.WeChatOverall)),
 		store: upload.NewStore(d.pool),
 	}
 	limiter := ratelimit.New(d.redis, "upload", cfg.Upload.RatePerMinute)
@@ -71,18 +73,33 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	a.albumDB = albums.NewStore(d.pool)
 	a.albumSvc = albums.NewService(cfg.Albums, d.pool, a.uploads, a.tasks, d.blob)
 	a.albums = albums.NewHandler(a.albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
-	badTries := ratelimit.NewPer(d.redis, "unlock", 5, 15*time.Minute)
-	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, badTries, &a.changes)
+	sc := cfg.Share.Defaults()
+	tries := ratelimit.NewPer(d.redis, "unlock", sc.UnlockTriesPerNetwork, sc.UnlockWindow)
+	linkTries := ratelimit.NewPer(d.redis, "unlock-link", sc.UnlockTriesPerLink, sc.UnlockWindow)
+	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, tries, linkTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
-	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks)
+	exports := ratelimit.NewPer(d.redis, "export", cfg.Account.ExportsPerDay, 24*time.Hour)
+	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks, exports)
 	a.account = account.NewHandler(a.accounts, sg, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
 	a.notes = notify.NewHandler(notify.NewStore(d.pool), auth.UserID)
 	// Public routes are the hot path of a popular link: the per-network
 	// limit settles with Redis in batches of 16 (exact near the limit).
 	perAddr := ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute).Batched(16)
 	a.shares = share.NewHandler(a.shareSvc, auth.UserID, cfg.PublicURL, perAddr)
-	a.fiber = fiber.New(fiberConfig(log))
-	a.fiber.Use(httpx.RequestIDs(), httpx.AccessLog(log),
+	a.fiber = newFiber(log, m, a.changes.Bump)
+	a.routes(a.fiber)
+	return a, nil
+}
+
+// newFiber is the HTTP server with the middleware every route runs
+// through, outermost first; the caller adds the routes.
+func newFiber(log *slog.Logger, m *metrics.Metrics, afterWrite func()) *fiber.App {
+	app := fiber.New(fiberConfig(log))
+	app.Use(
+		// Whatever a handler left of a request body is read or the
+		// connection closes, so it is never parsed as a request.
+		httpx.DrainOrClose(64<<10),
+		httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {
 			if err != nil {
 				return httpx.Public(err).Status
@@ -92,9 +109,12 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		// A write through this process moves the link-change version before
 		// its response leaves: the next request never sees a cached page
 		// from before it (other processes' writes arrive by NOTIFY).
-		httpx.AfterWrites(a.changes.Bump))
-	a.routes(a.fiber)
-	return a, nil
+		httpx.AfterWrites(afterWrite),
+		// Innermost: a handler that panics answers 500 through the error
+		// handler (logged with the request id and counted); the process and
+		// its other requests go on.
+		recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: httpx.LogPanic(log)}))
+	return app
 }
 
 // sweeper is upload's quick and deep sweep, with account's claim on the
@@ -119,6 +139,7 @@ func retentionRules(c retention.Config, p db.Conn, accounts *account.Service) []
 		{Name: "open_counts", Keep: c.OpenCounts, Purge: share.NewStore(p).PurgeOpens},
 		{Name: "notifications", Keep: c.Notifications, Purge: notify.NewStore(p).Purge},
 		{Name: "failed_media", Keep: c.FailedMedia, Purge: upload.NewStore(p).PurgeFailed},
+		{Name: "quota_reservations", Purge: upload.NewStore(p).PurgeReservations},
 		{Name: "sessions", Purge: auth.NewStore(p).PurgeSessions},
 		{Name: "deletion_receipts", Keep: c.Receipts, Purge: account.NewStore(p).PurgeReceipts},
 		{Name: "dissolution_receipts", Keep: c.Receipts, Purge: albums.NewStore(p).PurgeDissolutions},

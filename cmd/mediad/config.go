@@ -84,14 +84,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 func authConfig(e *config.Env) auth.Config {
 	d := auth.Config{}.Defaults()
 	return auth.Config{
-		SessionTTL:    e.Duration("MEDIA_SESSION_TTL", d.SessionTTL),
-		DevLogin:      e.Bool("MEDIA_DEV_LOGIN", d.DevLogin),
-		WeChatBaseURL: e.String("MEDIA_WECHAT_BASE_URL", d.WeChatBaseURL),
-		WeChatAppID:   e.String("MEDIA_WECHAT_APPID", ""),
-		WeChatSecret:  e.String("MEDIA_WECHAT_SECRET", ""),
-		WeChatTimeout: e.Duration("MEDIA_WECHAT_TIMEOUT", d.WeChatTimeout),
-		PolicyVersion: e.String("MEDIA_POLICY_VERSION", ""),
-		ReauthWindow:  d.ReauthWindow,
+		SessionTTL:       e.Duration("MEDIA_SESSION_TTL", d.SessionTTL),
+		DevLogin:         e.Bool("MEDIA_DEV_LOGIN", d.DevLogin),
+		WeChatBaseURL:    e.String("MEDIA_WECHAT_BASE_URL", d.WeChatBaseURL),
+		WeChatAppID:      e.String("MEDIA_WECHAT_APPID", ""),
+		WeChatSecret:     e.String("MEDIA_WECHAT_SECRET", ""),
+		WeChatTimeout:    e.Duration("MEDIA_WECHAT_TIMEOUT", d.WeChatTimeout),
+		PolicyVersion:    e.String("MEDIA_POLICY_VERSION", ""),
+		ReauthWindow:     d.ReauthWindow,
+		WeChatPerNetwork: e.Int("MEDIA_WECHAT_LOGIN_PER_NETWORK_PER_MINUTE", d.WeChatPerNetwork, 1),
+		WeChatOverall:    e.Int("MEDIA_WECHAT_LOGIN_PER_MINUTE", d.WeChatOverall, 1),
 	}
 }
 
@@ -138,6 +140,7 @@ func uploadConfig(e *config.Env) upload.Config {
 		RatePerMinute: e.Int("MEDIA_UPLOAD_RATE_PER_MINUTE", d.RatePerMinute, 1),
 		URLTTL:        e.Duration("MEDIA_URL_TTL", d.URLTTL),
 		StuckAfter:    e.Duration("MEDIA_STUCK_AFTER", d.StuckAfter),
+		MaxRequeues:   e.Int("MEDIA_MAX_REQUEUES", d.MaxRequeues, 1),
 		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", d.OrphanGrace),
 	}
 }
@@ -150,6 +153,7 @@ func processOptions(e *config.Env) process.Options {
 	o.FFmpegPath = e.String("MEDIA_FFMPEG", o.FFmpegPath)
 	o.FFprobePath = e.String("MEDIA_FFPROBE", o.FFprobePath)
 	o.HeifConvertPath = e.String("MEDIA_HEIF_CONVERT", o.HeifConvertPath)
+	o.PrlimitPath = e.String("MEDIA_PRLIMIT", o.PrlimitPath)
 	return o
 }
 
@@ -162,6 +166,8 @@ func albumsConfig(e *config.Env) albums.Config {
 func shareConfig(e *config.Env) share.Config {
 	c := share.Config{}.Defaults()
 	c.MaxTTL = e.Duration("MEDIA_SHARE_MAX_TTL", c.MaxTTL)
+	c.UnlockTriesPerNetwork = e.Int("MEDIA_SHARE_UNLOCK_TRIES_PER_NETWORK", c.UnlockTriesPerNetwork, 1)
+	c.UnlockTriesPerLink = e.Int("MEDIA_SHARE_UNLOCK_TRIES_PER_LINK", c.UnlockTriesPerLink, 1)
 	if e.String("MEDIA_SHARE_VIEW_CACHE", "") == "0" {
 		c.ViewCacheBytes = -1 // off
 	} else {
@@ -173,6 +179,7 @@ func shareConfig(e *config.Env) share.Config {
 func accountConfig(e *config.Env) account.Config {
 	c := account.Config{}.Defaults()
 	c.ExportTTL = e.Duration("MEDIA_EXPORT_TTL", c.ExportTTL)
+	c.ExportsPerDay = e.Int("MEDIA_EXPORTS_PER_DAY", c.ExportsPerDay, 1)
 	return c
 }
 

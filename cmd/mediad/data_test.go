@@ -587,7 +587,7 @@ func datKilledRuns(t *testing.T, e *engine, s *datScene, receiptID string) {
 	}
 	defer pool.Close()
 	al := albums.NewService(albums.Config{DissolveBatch: 1}, pool, nil, nil, e.blob)
-	h := account.NewService(account.Config{}, pool, al, e.blob, nil)
+	h := account.NewService(account.Config{}, pool, al, e.blob, nil, nil)
 	kill := func(sql string, after bool, skip int) {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -876,7 +876,7 @@ func TestDataRetention(t *testing.T) {
 // datRetention runs the engine's retention rules (the same list the
 // retention:purge task runs) on pool and bs.
 func datRetention(pool db.Conn, bs *blob.Store) func(context.Context, time.Time) (map[string]int64, error) {
-	rules := retentionRules(retention.Config{}, pool, account.NewService(account.Config{}, pool, nil, bs, nil))
+	rules := retentionRules(retention.Config{}, pool, account.NewService(account.Config{}, pool, nil, bs, nil, nil))
 	return func(ctx context.Context, now time.Time) (map[string]int64, error) {
 		return retention.Run(ctx, now, rules)
 	}

@@ -72,6 +72,14 @@ var fixtureOutcomes = map[string]fixtureOutcome{
 	"images/hostile/exif_count_overflow_40b.jpg": {refused: http.StatusUnsupportedMediaType, code: "unsupported_type"},
 	// A JPEG header whose EXIF loops, and no frame: nothing to decode.
 	"images/hostile/exif_ifd_cycle.jpg": {failed: process.ReasonCorrupt},
+	// A local colour table past the end of the file: the block scanner used
+	// to slice past it and panic.
+	"images/hostile/gif_24b_truncated_colour_table.gif": {failed: process.ReasonCorrupt},
+	// Declares 100x100, codes 8000x8000: the coded size is over the limit.
+	"images/hostile/heic_declares_100_codes_8000.heic": {failed: process.ReasonTooManyPixels},
+	// An animated WebP (an EXIF chunk inside a frame): animations are not
+	// decoded, so it fails; the stripper removes the frame's EXIF anyway.
+	"images/hostile/webp_animated_exif_in_frame.webp": {failed: process.ReasonCorrupt},
 	// 144 MP declared: refused by the pixel limit before any decode.
 	"images/hostile/png_144mp_bomb.png": {failed: process.ReasonTooManyPixels},
 	// Damaged EXIF around a decodable picture: served, clean.

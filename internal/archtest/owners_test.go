@@ -19,7 +19,7 @@ import (
 // (inside a shared transaction when the change spans owners, db.InTx).
 var owners = map[string]string{
 	"users": "auth", "sessions": "auth",
-	"media": "upload", "uploads": "upload",
+	"media": "upload", "uploads": "upload", "quota_reservations": "upload",
 	"albums": "albums", "album_members": "albums", "invites": "albums", "album_dissolutions": "albums",
 	"shares": "share", "share_opens": "share",
 	"exports": "account", "deletion_receipts": "account",

@@ -1,6 +1,10 @@
 package httpx
 
 import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/internal/ids"
@@ -23,4 +27,12 @@ func RequestIDs() fiber.Handler {
 func RequestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(requestIDKey).(string)
 	return id
+}
+
+// LogPanic logs a handler's panic with the request id and stack; the
+// recover middleware then answers 500 through the error handler.
+func LogPanic(log *slog.Logger) func(*fiber.Ctx, any) {
+	return func(c *fiber.Ctx, e any) {
+		log.Error("handler panicked", "request_id", RequestID(c), "panic", fmt.Sprint(e), "stack", string(debug.Stack()))
+	}
 }
