@@ -140,6 +140,12 @@ func (s *Service) RunDeletion(ctx context.Context, receiptID string) error {
 	return s.store.FinishReceipt(ctx, receiptID)
 }
 
+// PendingExports lists the exports not built yet, for the sweep to
+// enqueue again when their task was lost.
+func (s *Service) PendingExports(ctx context.Context) ([]string, error) {
+	return s.store.PendingExports(ctx)
+}
+
 // RunningReceipts lists the deletions not finished, for the sweep to
 // enqueue again.
 func (s *Service) RunningReceipts(ctx context.Context) ([]string, error) {

@@ -70,6 +70,11 @@ func (s *Store) UserExports(ctx context.Context, userID string) ([]string, error
 	return db.Strings(ctx, s.q, `SELECT id FROM exports WHERE user_id = $1`, userID)
 }
 
+// PendingExports lists the exports still to build.
+func (s *Store) PendingExports(ctx context.Context) ([]string, error) {
+	return db.Strings(ctx, s.q, `SELECT id FROM exports WHERE status = 'pending' AND expires_at > now()`)
+}
+
 // ReadyExportsOf counts the user's ready exports (archives in storage).
 func (s *Store) ReadyExportsOf(ctx context.Context, userID string) (int64, error) {
 	var n int64

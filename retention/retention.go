@@ -14,12 +14,13 @@ import (
 
 // Config holds the retention periods. Zero values mean the defaults.
 type Config struct {
-	DeadLinks     time.Duration // expired or revoked share links, after they die; default 30 days
-	ExpiredInvite time.Duration // invitations after expiry or revocation; default 30 days
-	OpenCounts    time.Duration // per-day open counts; default 90 days
-	Notifications time.Duration // default 90 days
-	FailedMedia   time.Duration // rows of items that failed processing; default 24h
-	Receipts      time.Duration // deletion and dissolution receipts; default 365 days
+	DeadLinks       time.Duration // expired or revoked share links, after they die; default 30 days
+	ExpiredInvite   time.Duration // invitations after expiry or revocation; default 30 days
+	OpenCounts      time.Duration // per-day open counts; default 90 days
+	Notifications   time.Duration // default 90 days
+	FailedMedia     time.Duration // rows of items that failed processing; default 24h
+	Receipts        time.Duration // deletion and dissolution receipts; default 365 days
+	IdempotencyKeys time.Duration // upload Idempotency-Keys; default 24h
 }
 
 // Defaults fills zero values.
@@ -36,6 +37,7 @@ func (c Config) Defaults() Config {
 	def(&c.Notifications, 90*day)
 	def(&c.FailedMedia, day)
 	def(&c.Receipts, 365*day)
+	def(&c.IdempotencyKeys, day)
 	return c
 }
 

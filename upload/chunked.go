@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wxalbum/mediad/internal/blob"
+	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/process"
 )
@@ -36,9 +37,12 @@ func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, er
 	if err := s.admit(ctx, &in.Input); err != nil {
 		return nil, err
 	}
+	if c, err := s.replayChunked(ctx, in); err != nil || c != nil {
+		return c, err
+	}
 	c := &Chunked{ID: ids.New(), OwnerID: in.OwnerID, MediaID: ids.New(), Kind: in.Kind, Size: in.Size,
 		SHA256: in.SHA256, AlbumID: in.AlbumID, Visibility: in.Visibility, PartSize: s.cfg.PartSize,
-		ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
+		ExpiresAt: time.Now().Add(s.cfg.UploadTTL), IdempotencyKey: in.IdempotencyKey}
 	c.Key = RawKey(c.MediaID)
 	var err error
 	if c.S3UploadID, err = s.blobs.NewMultipart(ctx, c.Key, "application/octet-stream"); err != nil {
@@ -46,6 +50,9 @@ func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, er
 	}
 	if err := s.store.InsertChunkedWithin(ctx, c, s.cfg.Quota); err != nil {
 		_ = s.blobs.AbortMultipart(context.WithoutCancel(ctx), c.Key, c.S3UploadID)
+		if errors.Is(err, errKeyTaken) { // a concurrent retry started it first
+			return s.replayChunked(ctx, in)
+		}
 		return nil, err
 	}
 	return c, nil
@@ -54,15 +61,18 @@ func (s *Service) StartChunked(ctx context.Context, in StartInput) (*Chunked, er
 // PutPart stores part n, which must have exactly its expected size. Part 1
 // is checked for an allowed format before it is stored. Only the uploader
 // can touch an upload; for anyone else it does not exist.
-func (s *Service) PutPart(ctx context.Context, id, ownerID string, n int, length int64, body io.Reader) (blob.Part, error) {
+func (s *Service) PutPart(ctx context.Context, id, ownerID, network string, n int, length int64, body io.Reader) (blob.Part, error) {
 	c, err := s.findChunked(ctx, id, ownerID)
 	if err != nil {
 		return blob.Part{}, err
 	}
-	if ok, retry, err := s.limit.Allow(ctx, "part:"+ownerID); err != nil {
+	release, err := s.streaming(ownerID, network)
+	if err != nil {
 		return blob.Part{}, err
-	} else if !ok {
-		return blob.Part{}, ErrRateLimited.WithRetryAfter(retry)
+	}
+	defer release()
+	if err := s.allow(ctx, "part:"+ownerID); err != nil {
+		return blob.Part{}, err
 	}
 	if n < 1 || n > c.Parts() {
 		return blob.Part{}, ErrBadPart.WithMessage("Part number must be between 1 and %d.", c.Parts())
@@ -119,8 +129,11 @@ func (s *Service) storePart(ctx context.Context, c *Chunked, n int, want int64, 
 
 func (s *Service) putPart(ctx context.Context, c *Chunked, n int, want int64, r io.Reader, ex *exactReader) (blob.Part, error) {
 	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
-	if ex.short {
-		// The client's body ended early: its fault, not the storage's.
+	switch {
+	case errors.Is(ex.failed, httpx.ErrTooSlow):
+		return blob.Part{}, ex.failed
+	case ex.short || ex.failed != nil:
+		// The client's body ended early or broke: its fault, not the storage's.
 		return blob.Part{}, partErr(io.ErrUnexpectedEOF)
 	}
 	if err != nil {
@@ -200,7 +213,8 @@ func (s *Service) Complete(ctx context.Context, id, ownerID string) (*Media, boo
 	}
 	s.chains.forget(c.ID)
 	m := &Media{ID: c.MediaID, OwnerID: c.OwnerID, Kind: c.Kind, ContentType: format.ContentType(), Size: c.Size,
-		SHA256: sum, AlbumID: c.AlbumID, Visibility: c.Visibility}
+		IdempotencyKey: c.IdempotencyKey,
+		SHA256:         sum, AlbumID: c.AlbumID, Visibility: c.Visibility}
 	// The upload's row keeps its bytes counted until the item's row does.
 	item, dup, err := s.record(ctx, m)
 	if derr := s.store.DeleteChunked(context.WithoutCancel(ctx), c.ID); derr != nil && err == nil {
@@ -299,10 +313,11 @@ func checkParts(c *Chunked, parts []blob.Part) error {
 // exactReader yields exactly want bytes; a body that ends early is
 // io.ErrUnexpectedEOF (the declared Content-Length was a lie).
 type exactReader struct {
-	r     io.Reader
-	want  int64
-	got   int64
-	short bool // the body ended before want bytes
+	r      io.Reader
+	want   int64
+	got    int64
+	short  bool  // the body ended before want bytes
+	failed error // reading the client's body failed (too slow, reset)
 }
 
 func (e *exactReader) Read(p []byte) (int, error) {
@@ -314,6 +329,9 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	}
 	n, err := e.r.Read(p)
 	e.got += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		e.failed = err
+	}
 	if errors.Is(err, io.EOF) && e.got < e.want {
 		e.short = true
 		return n, io.ErrUnexpectedEOF

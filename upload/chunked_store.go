@@ -29,6 +29,11 @@ type Chunked struct {
 	HashState   []byte
 	HashETags   []string
 	Format      string // detected from part 1
+	// IdempotencyKey is the client's key for the start request; the item
+	// the upload completes into keeps it.
+	IdempotencyKey string
+	// Replayed is set on an upload returned to a retried start.
+	Replayed bool
 }
 
 // Parts is how many parts the upload has.
@@ -43,12 +48,14 @@ func (c *Chunked) PartLen(n int) int64 {
 }
 
 const chunkedCols = `id, owner_id, media_id, kind, size_bytes, sha256, album_id, coalesce(visibility,''), s3_upload_id,
-	object_key, part_size, created_at, expires_at, hashed_parts, hash_state, hash_etags, coalesce(format, '')`
+	object_key, part_size, created_at, expires_at, hashed_parts, hash_state, hash_etags, coalesce(format, ''),
+	coalesce(idempotency_key, '')`
 
 func scanChunked(row pgx.Row) (*Chunked, error) {
 	var c Chunked
 	err := row.Scan(&c.ID, &c.OwnerID, &c.MediaID, &c.Kind, &c.Size, &c.SHA256, &c.AlbumID, &c.Visibility,
-		&c.S3UploadID, &c.Key, &c.PartSize, &c.CreatedAt, &c.ExpiresAt, &c.HashedParts, &c.HashState, &c.HashETags, &c.Format)
+		&c.S3UploadID, &c.Key, &c.PartSize, &c.CreatedAt, &c.ExpiresAt, &c.HashedParts, &c.HashState, &c.HashETags, &c.Format,
+		&c.IdempotencyKey)
 	if db.IsNoRows(err) {
 		return nil, ErrUploadNotFound
 	}
@@ -70,11 +77,22 @@ func (s *Store) InsertChunkedWithin(ctx context.Context, c *Chunked, quota int64
 		if used+c.Size > quota {
 			return ErrQuotaExceeded
 		}
-		return tx.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
-			s3_upload_id, object_key, part_size, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12)
+		err = tx.QueryRow(ctx, `INSERT INTO uploads (id, owner_id, media_id, kind, size_bytes, sha256, album_id, visibility,
+			s3_upload_id, object_key, part_size, expires_at, idempotency_key)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,NULLIF($8,''),$9,$10,$11,$12,NULLIF($13,''))
 			RETURNING created_at`, c.ID, c.OwnerID, c.MediaID, c.Kind, c.Size, c.SHA256, c.AlbumID, c.Visibility,
-			c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt).Scan(&c.CreatedAt)
+			c.S3UploadID, c.Key, c.PartSize, c.ExpiresAt, c.IdempotencyKey).Scan(&c.CreatedAt)
+		if db.ViolatedConstraint(err) == "uploads_idempotency_key_idx" {
+			return errKeyTaken
+		}
+		return err
 	})
+}
+
+// ChunkedByIdempotencyKey returns the owner's live upload started with key.
+func (s *Store) ChunkedByIdempotencyKey(ctx context.Context, ownerID, key string) (*Chunked, error) {
+	return scanChunked(s.q.QueryRow(ctx, `SELECT `+chunkedCols+` FROM uploads
+		WHERE owner_id = $1 AND idempotency_key = $2 AND expires_at > now()`, ownerID, key))
 }
 
 // FindChunked returns the owner's live upload id; anyone else's, or an

@@ -20,6 +20,13 @@ type Config struct {
 	StuckAfter    time.Duration // re-enqueue items processing this long; default 15m
 	MaxRequeues   int           // after this many re-enqueues an item fails "stuck"; default 5
 	OrphanGrace   time.Duration // raw objects without a row are removed after; default 1h
+	// An upload body must bring MinRate bytes per second, averaged over
+	// RateWindow, or it is stopped (408 too_slow); default 8 KiB/s over 30s.
+	MinRate    int64
+	RateWindow time.Duration
+	// Uploads (and parts) streaming at once per user and per client
+	// network; default 4 and 64. Per process.
+	PerUser, PerNetwork int
 }
 
 // Defaults fills zero values.
@@ -53,6 +60,16 @@ func (c Config) Defaults() Config {
 	}
 	if c.OrphanGrace == 0 {
 		c.OrphanGrace = time.Hour
+	}
+	set(&c.MinRate, 8<<10)
+	if c.RateWindow == 0 {
+		c.RateWindow = 30 * time.Second
+	}
+	if c.PerUser == 0 {
+		c.PerUser = 4
+	}
+	if c.PerNetwork == 0 {
+		c.PerNetwork = 64
 	}
 	return c
 }

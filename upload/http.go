@@ -35,6 +35,13 @@ func bounded(c *fiber.Ctx, d time.Duration) (context.Context, context.CancelFunc
 	return context.WithTimeout(c.UserContext(), d)
 }
 
+// body is an upload's body, stopped when it arrives slower than the
+// minimum rate (httpx.MinRateBody).
+func (h *Handler) body(c *fiber.Ctx) io.Reader {
+	cfg := h.svc.cfg
+	return httpx.MinRateBody(c, cfg.MinRate*int64(cfg.RateWindow/time.Second), cfg.RateWindow)
+}
+
 // Create handles POST /v1/media (multipart/form-data, wx.uploadFile). The
 // fields kind, album_id and visibility may come as form fields before the
 // file part, or in the query string; the file part is streamed straight to
@@ -50,7 +57,7 @@ func (h *Handler) Create(c *fiber.Ctx) error {
 		return apperr.Invalidf("The body must be multipart/form-data with a file field.")
 	}
 	fields := map[string]string{"kind": c.Query("kind"), "album_id": c.Query("album_id"), "visibility": c.Query("visibility")}
-	mr := multipart.NewReader(httpx.BodyReader(c), params["boundary"])
+	mr := multipart.NewReader(h.body(c), params["boundary"])
 	ctx, cancel := bounded(c, 15*time.Minute)
 	defer cancel()
 	for {
@@ -105,7 +112,12 @@ func (h *Handler) input(c *fiber.Ctx, f map[string]string) (Input, error) {
 	if err != nil {
 		return Input{}, err
 	}
-	in := Input{OwnerID: h.userID(c), Kind: k, Visibility: v, SizeHint: int64(max(c.Request().Header.ContentLength(), 0))}
+	key, err := ParseIdempotencyKey(c.Get("Idempotency-Key"))
+	if err != nil {
+		return Input{}, err
+	}
+	in := Input{OwnerID: h.userID(c), Kind: k, Visibility: v, SizeHint: int64(max(c.Request().Header.ContentLength(), 0)),
+		Network: httpx.TruncateIP(c.IP()), IdempotencyKey: key}
 	if a := f["album_id"]; a != "" {
 		in.AlbumID = &a
 	}

@@ -49,7 +49,12 @@ func (h *Handler) StartChunked(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := StartInput{Input: Input{OwnerID: h.userID(c), Kind: k, AlbumID: req.AlbumID, Visibility: v}, Size: req.Size}
+	key, err := ParseIdempotencyKey(c.Get("Idempotency-Key"))
+	if err != nil {
+		return err
+	}
+	in := StartInput{Input: Input{OwnerID: h.userID(c), Kind: k, AlbumID: req.AlbumID, Visibility: v, IdempotencyKey: key},
+		Size: req.Size}
 	if req.SHA256 != "" {
 		sum, err := hex.DecodeString(strings.ToLower(req.SHA256))
 		if err != nil || len(sum) != 32 {
@@ -62,6 +67,13 @@ func (h *Handler) StartChunked(c *fiber.Ctx) error {
 	ch, err := h.svc.StartChunked(ctx, in)
 	if err != nil {
 		return err
+	}
+	if ch.Replayed { // a retried start: the same upload, with the parts it has
+		_, parts, err := h.svc.Parts(ctx, ch.ID, ch.OwnerID)
+		if err != nil {
+			return err
+		}
+		return c.Status(fiber.StatusOK).JSON(chunkedView(ch, parts))
 	}
 	return c.Status(fiber.StatusCreated).JSON(chunkedView(ch, nil))
 }
@@ -79,7 +91,8 @@ func (h *Handler) PutPart(c *fiber.Ctx) error {
 	}
 	ctx, cancel := bounded(c, 10*time.Minute)
 	defer cancel()
-	p, err := h.svc.PutPart(ctx, c.Params("id"), h.userID(c), n, int64(c.Request().Header.ContentLength()), httpx.BodyReader(c))
+	p, err := h.svc.PutPart(ctx, c.Params("id"), h.userID(c), httpx.TruncateIP(c.IP()), n,
+		int64(c.Request().Header.ContentLength()), h.body(c))
 	if err != nil {
 		return err
 	}

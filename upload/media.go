@@ -109,6 +109,9 @@ type Media struct {
 	UpdatedAt   time.Time
 	Attempts    int    // times the sweep enqueued it again (a lost or crashing task)
 	Hidden      string // why it is hidden from all but its uploader ("": it is not)
+	// IdempotencyKey is the client's key for the request that created the
+	// item; written on insert, not read back.
+	IdempotencyKey string
 }
 
 // Reasons an item is hidden from everyone but its uploader.

@@ -21,6 +21,7 @@ type Service struct {
 	linkCheck LinkCheck
 	log       *slog.Logger
 	chains    hashChains // running hashes of the chunked uploads in flight here
+	inflight  inflight   // uploads streaming here, per user and per network
 }
 
 // NewService validates cfg and returns a Service.
@@ -42,6 +43,12 @@ type Input struct {
 	// SizeHint bounds the upload's size when the request says it (the
 	// Content-Length of a multipart body); 0 when unknown.
 	SizeHint int64
+	// Network is the client's network (httpx.TruncateIP), for the cap on
+	// uploads streaming at once.
+	Network string
+	// IdempotencyKey, when set, names the item this request creates: a
+	// retry with the same key gets the same item (ParseIdempotencyKey).
+	IdempotencyKey string
 }
 
 // admit checks what can be checked before the bytes arrive but the quota:
@@ -49,12 +56,26 @@ type Input struct {
 // uploading into an album needs owner or contributor (covers: owner); a
 // non-member gets ErrAlbumNotFound, a viewer ErrForbidden.
 func (s *Service) admit(ctx context.Context, in *Input) error {
-	if ok, retry, err := s.limit.Allow(ctx, "upload:"+in.OwnerID); err != nil {
+	if err := s.allow(ctx, "upload:"+in.OwnerID); err != nil {
 		return err
-	} else if !ok {
-		return ErrRateLimited.WithRetryAfter(retry)
 	}
 	return s.resolveAlbum(ctx, in)
+}
+
+// allow applies the per-user upload rate. When the limiter cannot answer
+// (Redis is down) the upload goes ahead: the rate only guards against
+// abuse, the quota (PostgreSQL) still bounds what one user stores, and
+// refusing every photo while the queue is away would lose what users came
+// to share. The row is the outbox: the task follows when Redis is back.
+func (s *Service) allow(ctx context.Context, key string) error {
+	ok, retry, err := s.limit.Allow(ctx, key)
+	switch {
+	case err != nil:
+		s.log.Warn("upload rate limiter unavailable; admitting", "key", key, "err", err)
+	case !ok:
+		return ErrRateLimited.WithRetryAfter(retry)
+	}
+	return nil
 }
 
 func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
@@ -94,6 +115,14 @@ func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media,
 	if err := s.admit(ctx, &in); err != nil {
 		return nil, false, err
 	}
+	if m, err := s.replay(ctx, in); err != nil || m != nil {
+		return m, m != nil, err // a retry: the body is not read
+	}
+	release, err := s.streaming(in.OwnerID, in.Network)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	want := s.cfg.MaxSize(in.Kind)
 	if in.SizeHint > 0 {
 		want = min(want, in.SizeHint)
@@ -116,7 +145,7 @@ func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media,
 		return nil, false, ErrUnsupportedType
 	}
 	m := &Media{ID: ids.New(), OwnerID: in.OwnerID, Kind: in.Kind, ContentType: sn.format.ContentType(),
-		AlbumID: in.AlbumID, Visibility: in.Visibility}
+		AlbumID: in.AlbumID, Visibility: in.Visibility, IdempotencyKey: in.IdempotencyKey}
 	key := RawKey(m.ID)
 	n, err := s.blobs.PutStream(ctx, key, sn, m.ContentType)
 	if err != nil {
@@ -135,8 +164,11 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 	if err == nil || errors.Is(err, ErrNotFound) {
 		if dup == nil {
 			err = s.store.Insert(ctx, m)
-			if errors.Is(err, errDuplicate) {
+			switch {
+			case errors.Is(err, errDuplicate):
 				dup, err = s.store.FindDuplicate(ctx, m.OwnerID, m.AlbumID, m.Kind, m.SHA256)
+			case errors.Is(err, errKeyTaken):
+				dup, err = s.store.ByIdempotencyKey(ctx, m.OwnerID, m.IdempotencyKey)
 			}
 		}
 	}

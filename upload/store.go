@@ -66,12 +66,16 @@ func (s *Store) FindDuplicate(ctx context.Context, ownerID string, albumID *stri
 // gets errDuplicate.
 func (s *Store) Insert(ctx context.Context, m *Media) error {
 	allowed := RolesIn(func(r Role) bool { return CanUploadInto(r, m.Kind) })
-	err := s.q.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility)
-		SELECT $1,$2,$3,'processing',$4,$5,$6,$7::text,$8
+	err := s.q.QueryRow(ctx, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility,
+		idempotency_key)
+		SELECT $1,$2,$3,'processing',$4,$5,$6,$7::text,$8,NULLIF($9,'')
 		WHERE $7::text IS NULL OR `+MemberRoleSQL("$7::text", "$2")+` IN `+allowed+`
 		RETURNING created_at, updated_at`,
-		m.ID, m.OwnerID, m.Kind, m.ContentType, m.Size, m.SHA256, m.AlbumID, m.Visibility).Scan(&m.CreatedAt, &m.UpdatedAt)
+		m.ID, m.OwnerID, m.Kind, m.ContentType, m.Size, m.SHA256, m.AlbumID, m.Visibility, m.IdempotencyKey).
+		Scan(&m.CreatedAt, &m.UpdatedAt)
 	switch {
+	case db.ViolatedConstraint(err) == "media_idempotency_key_idx":
+		return errKeyTaken
 	case db.IsUniqueViolation(err):
 		return errDuplicate
 	case db.IsNoRows(err):
@@ -85,6 +89,27 @@ func (s *Store) Insert(ctx context.Context, m *Media) error {
 var errNoRight = errors.New("no right to add to the album")
 
 var errDuplicate = errors.New("duplicate media")
+
+// errKeyTaken: a concurrent request with the same Idempotency-Key
+// recorded its item first.
+var errKeyTaken = errors.New("idempotency key taken")
+
+// ByIdempotencyKey returns the owner's item recorded under key.
+func (s *Store) ByIdempotencyKey(ctx context.Context, ownerID, key string) (*Media, error) {
+	return scanMedia(s.q.QueryRow(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.idempotency_key = $2`,
+		ownerID, key))
+}
+
+// PurgeIdempotencyKeys forgets the keys of items created before before:
+// a client retries within minutes, not days.
+func (s *Store) PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE media SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at < $1`, before)
+	if err != nil {
+		return 0, err
+	}
+	up, err := s.q.Exec(ctx, `UPDATE uploads SET idempotency_key = NULL WHERE idempotency_key IS NOT NULL AND created_at < $1`, before)
+	return tag.RowsAffected() + up.RowsAffected(), err
+}
 
 // AlbumAccess is the caller's standing in an album.
 type AlbumAccess struct {
@@ -233,6 +258,17 @@ func (s *Store) MarkFailed(ctx context.Context, id, reason string) error {
 func (s *Store) Stuck(ctx context.Context, before time.Time, limit int) ([]*Media, error) {
 	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.status = 'processing' AND m.updated_at < $1
 		ORDER BY m.updated_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
+}
+
+// Unfinished returns up to limit items with ids after afterID whose task
+// has work left: processing or deleting, whatever their age.
+func (s *Store) Unfinished(ctx context.Context, afterID string, limit int) ([]*Media, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.status IN ('processing', 'deleting')
+		AND m.id > $1 ORDER BY m.id LIMIT $2`, afterID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -188,6 +188,33 @@ func (s *Sweeper) missing(ctx context.Context, now time.Time, withOriginal map[s
 	return err
 }
 
+// Resume enqueues the task of every item with work left (processing or
+// deleting), whatever its age. After the queue lost its data (Redis came
+// back without persistence) nothing else would until the next sweep found
+// them stuck. Task ids make it harmless for tasks still queued, and
+// attempts are not counted: the items did nothing wrong.
+func (s *Sweeper) Resume(ctx context.Context) (int, error) {
+	n, after := 0, ""
+	for {
+		batch, err := s.store.Unfinished(ctx, after, 500)
+		if err != nil || len(batch) == 0 {
+			return n, err
+		}
+		for _, m := range batch {
+			if m.Status == StatusDeleting {
+				err = s.queue.EnqueueDelete(ctx, m.ID)
+			} else {
+				err = s.queue.EnqueueProcess(ctx, m.ID, m.Kind)
+			}
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
 // requeue enqueues again the items whose processing or deletion task was
 // lost: processing or deleting for longer than StuckAfter.
 func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) error {

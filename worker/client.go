@@ -18,6 +18,9 @@ type Client struct {
 	c    *asynq.Client
 	insp *asynq.Inspector
 	cfg  Config
+	// absentOnly: a task id already taken, whatever its state, is left as
+	// it is (IfAbsent).
+	absentOnly bool
 }
 
 var (
@@ -35,6 +38,17 @@ func RedisOpt(cfg Config) asynq.RedisClientOpt {
 func NewClient(cfg Config) *Client {
 	cfg = cfg.Defaults()
 	return &Client{c: asynq.NewClient(RedisOpt(cfg)), insp: asynq.NewInspector(RedisOpt(cfg)), cfg: cfg}
+}
+
+// IfAbsent returns a client sharing c's connections that enqueues a task
+// only when Redis has no task of that id at all: what Resume needs after
+// Redis lost its data. A task archived after its last try (one that kills
+// its worker) stays archived, so restarting workers does not bring it back
+// without the sweep counting the attempt.
+func (c *Client) IfAbsent() *Client {
+	a := *c
+	a.absentOnly = true
+	return &a
 }
 
 // Close releases the Redis connections.
@@ -72,7 +86,10 @@ func (c *Client) enqueue(ctx context.Context, s spec) error {
 	}
 	_, err = c.c.EnqueueContext(ctx, t)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		err = c.replaceFinished(ctx, s, t)
+		err = nil
+		if !c.absentOnly {
+			err = c.replaceFinished(ctx, s, t)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", s.typ, err)

@@ -19,6 +19,7 @@ type Config struct {
 	DissolveTimeout time.Duration // per album dissolution or account deletion task; default 30m
 	ExportTimeout   time.Duration // per export task; default 30m
 	MaxRetry        int           // retries for transient faults; default 8
+	QueueWatchEvery time.Duration // how often a worker pings Redis to resume lost work after an outage; default 1s
 }
 
 // Defaults fills zero values.
@@ -38,6 +39,7 @@ func (c Config) Defaults() Config {
 	}{
 		{&c.ShutdownTimeout, 30 * time.Second}, {&c.PhotoTimeout, 2 * time.Minute}, {&c.VideoTimeout, 15 * time.Minute},
 		{&c.DeleteTimeout, 5 * time.Minute}, {&c.DissolveTimeout, 30 * time.Minute}, {&c.ExportTimeout, 30 * time.Minute},
+		{&c.QueueWatchEvery, time.Second},
 	} {
 		if *d.p == 0 {
 			*d.p = d.v

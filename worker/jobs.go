@@ -26,12 +26,14 @@ type Accounts interface {
 	RunDeletion(ctx context.Context, receiptID string) error
 	BuildExport(ctx context.Context, exportID string, final bool) error
 	RunningReceipts(ctx context.Context) ([]string, error)
+	PendingExports(ctx context.Context) ([]string, error)
 }
 
 // Sweeps are upload's quick and deep sweeps (upload.Sweeper).
 type Sweeps interface {
 	Quick(ctx context.Context, now time.Time) (upload.SweepReport, error)
 	Deep(ctx context.Context, now time.Time, dry bool) (upload.SweepReport, error)
+	Resume(ctx context.Context) (int, error)
 }
 
 // Expirer aborts chunked uploads past their expiry (upload.Service).
@@ -43,6 +45,7 @@ type Expirer interface {
 type Requeuer interface {
 	EnqueueDissolve(ctx context.Context, albumID string) error
 	EnqueueAccountDelete(ctx context.Context, receiptID string) error
+	EnqueueExport(ctx context.Context, exportID string) error
 }
 
 // Jobs handles every task but media processing and deletion: dissolutions,
@@ -96,32 +99,55 @@ func (j *Jobs) BuildExport(ctx context.Context, t *asynq.Task) error {
 }
 
 // Sweep handles media:sweep: the quick sweep, then enqueues again the
-// dissolutions and account deletions whose task was lost.
+// dissolutions, account deletions and exports whose task was lost.
 func (j *Jobs) Sweep(ctx context.Context, _ *asynq.Task) error {
 	r, err := j.Sweeps.Quick(ctx, j.Now())
 	j.Log.Info("sweep", "report", r, "err", err)
 	if err != nil {
 		return err
 	}
-	dissolving, err := j.Dissolutions.Dissolving(ctx)
+	_, err = j.requeueLongRunning(ctx)
+	return err
+}
+
+// Resume enqueues every task the database says has work left: items
+// processing or deleting, dissolutions, account deletions, exports. It
+// runs when a worker starts and whenever Redis comes back after an outage
+// (Watch), so tasks lost with Redis's data are back within seconds rather
+// than at the next sweep. Task ids make it harmless for tasks still queued.
+func (j *Jobs) Resume(ctx context.Context) (int, error) {
+	n, err := j.Sweeps.Resume(ctx)
 	if err != nil {
-		return err
+		return n, err
 	}
-	for _, id := range dissolving {
-		if err := j.Requeue.EnqueueDissolve(ctx, id); err != nil {
-			return err
+	m, err := j.requeueLongRunning(ctx)
+	return n + m, err
+}
+
+// requeueLongRunning enqueues the dissolutions, account deletions and
+// exports the database says are not finished.
+func (j *Jobs) requeueLongRunning(ctx context.Context) (int, error) {
+	n := 0
+	for _, step := range []struct {
+		list    func(context.Context) ([]string, error)
+		enqueue func(context.Context, string) error
+	}{
+		{j.Dissolutions.Dissolving, j.Requeue.EnqueueDissolve},
+		{j.Accounts.RunningReceipts, j.Requeue.EnqueueAccountDelete},
+		{j.Accounts.PendingExports, j.Requeue.EnqueueExport},
+	} {
+		ids, err := step.list(ctx)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if err := step.enqueue(ctx, id); err != nil {
+				return n, err
+			}
+			n++
 		}
 	}
-	running, err := j.Accounts.RunningReceipts(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range running {
-		if err := j.Requeue.EnqueueAccountDelete(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return n, nil
 }
 
 // Reconcile handles storage:reconcile: the deep sweep, logged.

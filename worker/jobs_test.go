@@ -34,6 +34,7 @@ type fakeAccounts struct {
 	exports   []string
 	final     []bool
 	running   []string
+	pending   []string
 }
 
 func (f *fakeAccounts) RunDeletion(_ context.Context, id string) error {
@@ -47,8 +48,14 @@ func (f *fakeAccounts) BuildExport(_ context.Context, id string, final bool) err
 }
 
 func (f *fakeAccounts) RunningReceipts(context.Context) ([]string, error) { return f.running, nil }
+func (f *fakeAccounts) PendingExports(context.Context) ([]string, error)  { return f.pending, nil }
 
-type fakeSweeps struct{ quick, deep int }
+type fakeSweeps struct{ quick, deep, resumed int }
+
+func (f *fakeSweeps) Resume(context.Context) (int, error) {
+	f.resumed++
+	return 3, nil
+}
 
 func (f *fakeSweeps) Quick(context.Context, time.Time) (upload.SweepReport, error) {
 	f.quick++
@@ -63,7 +70,12 @@ func (f *fakeSweeps) Deep(_ context.Context, _ time.Time, dry bool) (upload.Swee
 	return upload.SweepReport{}, nil
 }
 
-type fakeRequeue struct{ dissolves, deletions []string }
+type fakeRequeue struct{ dissolves, deletions, exports []string }
+
+func (f *fakeRequeue) EnqueueExport(_ context.Context, id string) error {
+	f.exports = append(f.exports, id)
+	return nil
+}
 
 func (f *fakeRequeue) EnqueueDissolve(_ context.Context, id string) error {
 	f.dissolves = append(f.dissolves, id)
@@ -118,15 +130,30 @@ func TestBuildExportIsFinalOnTheLastAttempt(t *testing.T) {
 
 func TestSweepEnqueuesLostLongRunningWork(t *testing.T) {
 	j, d, a, s, q := newJobs()
-	d.dissolving, a.running = []string{"a1", "a2"}, []string{"r1"}
+	d.dissolving, a.running, a.pending = []string{"a1", "a2"}, []string{"r1"}, []string{"x1"}
 	if err := j.Sweep(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if s.quick != 1 || !slices.Equal(q.dissolves, []string{"a1", "a2"}) || !slices.Equal(q.deletions, []string{"r1"}) {
-		t.Errorf("quick sweeps %d, dissolutions %v, deletions %v", s.quick, q.dissolves, q.deletions)
+	if s.quick != 1 || !slices.Equal(q.dissolves, []string{"a1", "a2"}) || !slices.Equal(q.deletions, []string{"r1"}) ||
+		!slices.Equal(q.exports, []string{"x1"}) {
+		t.Errorf("quick sweeps %d, dissolutions %v, deletions %v, exports %v", s.quick, q.dissolves, q.deletions, q.exports)
 	}
 	if err := j.Reconcile(context.Background(), nil); err != nil || s.deep != 1 {
 		t.Errorf("reconcile: %v, deep sweeps %d", err, s.deep)
+	}
+}
+
+// TestResumeEnqueuesEverythingWithWorkLeft: items (through the sweeper),
+// dissolutions, account deletions and exports, counted.
+func TestResumeEnqueuesEverythingWithWorkLeft(t *testing.T) {
+	j, d, a, s, q := newJobs()
+	d.dissolving, a.running, a.pending = []string{"a1"}, []string{"r1"}, []string{"x1", "x2"}
+	n, err := j.Resume(context.Background())
+	if err != nil || n != 3+1+1+2 || s.resumed != 1 || s.quick != 0 {
+		t.Errorf("resume: %d enqueued, %v; sweeper resumed %d, quick %d", n, err, s.resumed, s.quick)
+	}
+	if !slices.Equal(q.dissolves, []string{"a1"}) || !slices.Equal(q.deletions, []string{"r1"}) || !slices.Equal(q.exports, []string{"x1", "x2"}) {
+		t.Errorf("enqueued %v %v %v", q.dissolves, q.deletions, q.exports)
 	}
 }
 

@@ -86,15 +86,16 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	// limit settles with Redis in batches of 16 (exact near the limit).
 	perAddr := ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute).Batched(16)
 	a.shares = share.NewHandler(a.shareSvc, auth.UserID, cfg.PublicURL, perAddr)
-	a.fiber = newFiber(log, m, a.changes.Bump)
+	a.fiber = newFiber(log, m, cfg.HTTP, a.changes.Bump)
 	a.routes(a.fiber)
 	return a, nil
 }
 
 // newFiber is the HTTP server with the middleware every route runs
 // through, outermost first; the caller adds the routes.
-func newFiber(log *slog.Logger, m *metrics.Metrics, afterWrite func()) *fiber.App {
+func newFiber(log *slog.Logger, m *metrics.Metrics, limits httpx.Limits, afterWrite func()) *fiber.App {
 	app := fiber.New(fiberConfig(log))
+	limits.Defaults().Apply(app) // header and body timeouts
 	app.Use(
 		// Whatever a handler left of a request body is read or the
 		// connection closes, so it is never parsed as a request.
@@ -119,13 +120,16 @@ func newFiber(log *slog.Logger, m *metrics.Metrics, afterWrite func()) *fiber.Ap
 
 // sweeper is upload's quick and deep sweep, with account's claim on the
 // exports/ prefix.
-func (a *app) sweeper() *upload.Sweeper {
+func (a *app) sweeper() *upload.Sweeper { return a.sweeperOn(a.tasks) }
+
+// sweeperOn is the sweeper enqueueing through q.
+func (a *app) sweeperOn(q *worker.Client) *upload.Sweeper {
 	exports := upload.KeyOwner{
 		Prefix: account.ExportPrefix,
 		ID:     func(k string) string { return strings.TrimSuffix(strings.TrimPrefix(k, account.ExportPrefix), ".zip") },
 		Live:   account.NewStore(a.deps.pool).LiveExports,
 	}
-	return upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, a.tasks, exports)
+	return upload.NewSweeper(a.cfg.Upload, a.store, a.deps.blob, q, exports)
 }
 
 // retentionRules lists every retention rule: a period from the
@@ -140,16 +144,20 @@ func retentionRules(c retention.Config, p db.Conn, accounts *account.Service) []
 		{Name: "notifications", Keep: c.Notifications, Purge: notify.NewStore(p).Purge},
 		{Name: "failed_media", Keep: c.FailedMedia, Purge: upload.NewStore(p).PurgeFailed},
 		{Name: "quota_reservations", Purge: upload.NewStore(p).PurgeReservations},
+		{Name: "idempotency_keys", Keep: c.IdempotencyKeys, Purge: upload.NewStore(p).PurgeIdempotencyKeys},
 		{Name: "sessions", Purge: auth.NewStore(p).PurgeSessions},
 		{Name: "deletion_receipts", Keep: c.Receipts, Purge: account.NewStore(p).PurgeReceipts},
 		{Name: "dissolution_receipts", Keep: c.Receipts, Purge: albums.NewStore(p).PurgeDissolutions},
 	}
 }
 
-func (a *app) registerTasks(srv *worker.Server) error {
+// registerTasks registers every task handler on srv and returns what the
+// queue watch resumes with: the jobs, enqueueing only tasks Redis does not
+// have (worker.Client.IfAbsent).
+func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error) {
 	proc, err := process.New(a.cfg.Process)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	media := worker.NewMedia(a.store, worker.ReadyTx{Conn: a.deps.pool}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
 	jobs := &worker.Jobs{
@@ -162,7 +170,10 @@ func (a *app) registerTasks(srv *worker.Server) error {
 		Log:          a.log,
 		Now:          time.Now,
 	}
-	return srv.Register(media, jobs)
+	resume = new(worker.Jobs)
+	*resume = *jobs
+	resume.Sweeps, resume.Requeue = a.sweeperOn(a.tasks.IfAbsent()), a.tasks.IfAbsent()
+	return resume, srv.Register(media, jobs)
 }
 
 func (a *app) close() {

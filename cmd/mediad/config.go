@@ -13,6 +13,7 @@ import (
 	"github.com/wxalbum/mediad/auth"
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
+	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/retention"
 	"github.com/wxalbum/mediad/share"
@@ -33,6 +34,7 @@ type Config struct {
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	SigningKey      []byte
+	HTTP            httpx.Limits
 	Auth            auth.Config
 	Blob            blob.Config
 	Worker          worker.Config
@@ -63,6 +65,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		PublicRatePerMinute: e.Int("MEDIA_PUBLIC_RATE_PER_MINUTE", 600, 1),
 		DeploymentName:      e.String("MEDIA_DEPLOYMENT_NAME", "local"),
 		Pprof:               e.Bool("MEDIA_PPROF", false),
+		HTTP:                httpLimits(e),
 		Auth:                authConfig(e),
 		Blob:                blobConfig(e),
 		Worker:              workerConfig(e),
@@ -122,6 +125,7 @@ func workerConfig(e *config.Env) worker.Config {
 		DeleteTimeout:   e.Duration("MEDIA_DELETE_TIMEOUT", d.DeleteTimeout),
 		DissolveTimeout: e.Duration("MEDIA_DISSOLVE_TIMEOUT", d.DissolveTimeout),
 		ExportTimeout:   e.Duration("MEDIA_EXPORT_TIMEOUT", d.ExportTimeout),
+		QueueWatchEvery: e.Duration("MEDIA_QUEUE_WATCH_EVERY", d.QueueWatchEvery),
 		MaxRetry:        e.Int("MEDIA_WORKER_MAX_RETRY", d.MaxRetry, 1),
 	}
 }
@@ -142,6 +146,19 @@ func uploadConfig(e *config.Env) upload.Config {
 		StuckAfter:    e.Duration("MEDIA_STUCK_AFTER", d.StuckAfter),
 		MaxRequeues:   e.Int("MEDIA_MAX_REQUEUES", d.MaxRequeues, 1),
 		OrphanGrace:   e.Duration("MEDIA_ORPHAN_GRACE", d.OrphanGrace),
+		MinRate:       e.Bytes("MEDIA_UPLOAD_MIN_RATE", d.MinRate),
+		RateWindow:    e.Duration("MEDIA_UPLOAD_RATE_WINDOW", d.RateWindow),
+		PerUser:       e.Int("MEDIA_UPLOADS_PER_USER", d.PerUser, 1),
+		PerNetwork:    e.Int("MEDIA_UPLOADS_PER_NETWORK", d.PerNetwork, 1),
+	}
+}
+
+func httpLimits(e *config.Env) httpx.Limits {
+	d := httpx.Limits{}.Defaults()
+	return httpx.Limits{
+		HeaderTimeout:   e.Duration("MEDIA_HTTP_HEADER_TIMEOUT", d.HeaderTimeout),
+		BodyTimeout:     e.Duration("MEDIA_HTTP_BODY_TIMEOUT", d.BodyTimeout),
+		ConnsPerNetwork: e.Int("MEDIA_HTTP_MAX_CONNS_PER_NETWORK", d.ConnsPerNetwork, 1),
 	}
 }
 
@@ -186,12 +203,13 @@ func accountConfig(e *config.Env) account.Config {
 func retentionConfig(e *config.Env) retention.Config {
 	d := retention.Config{}.Defaults()
 	return retention.Config{
-		DeadLinks:     e.Duration("MEDIA_RETAIN_DEAD_LINKS", d.DeadLinks),
-		ExpiredInvite: e.Duration("MEDIA_RETAIN_EXPIRED_INVITES", d.ExpiredInvite),
-		OpenCounts:    e.Duration("MEDIA_RETAIN_OPEN_COUNTS", d.OpenCounts),
-		Notifications: e.Duration("MEDIA_RETAIN_NOTIFICATIONS", d.Notifications),
-		FailedMedia:   e.Duration("MEDIA_RETAIN_FAILED_MEDIA", d.FailedMedia),
-		Receipts:      e.Duration("MEDIA_RETAIN_RECEIPTS", d.Receipts),
+		DeadLinks:       e.Duration("MEDIA_RETAIN_DEAD_LINKS", d.DeadLinks),
+		ExpiredInvite:   e.Duration("MEDIA_RETAIN_EXPIRED_INVITES", d.ExpiredInvite),
+		OpenCounts:      e.Duration("MEDIA_RETAIN_OPEN_COUNTS", d.OpenCounts),
+		Notifications:   e.Duration("MEDIA_RETAIN_NOTIFICATIONS", d.Notifications),
+		FailedMedia:     e.Duration("MEDIA_RETAIN_FAILED_MEDIA", d.FailedMedia),
+		IdempotencyKeys: e.Duration("MEDIA_RETAIN_IDEMPOTENCY_KEYS", d.IdempotencyKeys),
+		Receipts:        e.Duration("MEDIA_RETAIN_RECEIPTS", d.Receipts),
 	}
 }
 

@@ -355,7 +355,8 @@ func TestSmallFindings(t *testing.T) {
 // reserved, under a per-user lock, before any is stored), the rest is
 // refused 413 quota_exceeded and leaves nothing.
 func TestParallelUploadsStayWithinTheQuota(t *testing.T) {
-	e := startEngine(t, "serve", map[string]string{"MEDIA_USER_QUOTA": "2MiB", "MEDIA_UPLOAD_RATE_PER_MINUTE": "100"})
+	e := startEngine(t, "serve", map[string]string{"MEDIA_USER_QUOTA": "2MiB", "MEDIA_UPLOAD_RATE_PER_MINUTE": "100",
+		"MEDIA_UPLOADS_PER_USER": "100"}) // the quota, not the cap on uploads at once, must hold them
 	u := e.signIn("greedy")
 	var mu sync.Mutex
 	var accepted int64

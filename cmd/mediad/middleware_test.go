@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/metrics"
 )
 
@@ -19,7 +20,7 @@ import (
 // request is served as usual.
 func TestHandlerPanicAnswers500AndTheServerGoesOn(t *testing.T) {
 	var logs bytes.Buffer
-	app := newFiber(slog.New(slog.NewJSONHandler(&logs, nil)), metrics.New(), func() {})
+	app := newFiber(slog.New(slog.NewJSONHandler(&logs, nil)), metrics.New(), httpx.Limits{}, func() {})
 	app.Get("/boom", func(*fiber.Ctx) error { panic("index out of range") })
 	app.Get("/ok", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	resp, err := app.Test(httptest.NewRequest("GET", "/boom", nil))
@@ -43,7 +44,7 @@ func TestHandlerPanicAnswers500AndTheServerGoesOn(t *testing.T) {
 // was seen as "GETT", and /metrics then answered 500).
 func TestMetricsLabelsOwnTheirBytes(t *testing.T) {
 	m := metrics.New()
-	app := newFiber(slog.New(slog.DiscardHandler), m, func() {})
+	app := newFiber(slog.New(slog.DiscardHandler), m, httpx.Limits{}, func() {})
 	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		app.Add(method, "/x", func(c *fiber.Ctx) error { return c.SendStatus(204) })
 	}

@@ -41,10 +41,16 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 		if err != nil {
 			return err
 		}
-		if err := app.registerTasks(srv); err != nil {
+		jobs, err := app.registerTasks(srv)
+		if err != nil {
 			return err
 		}
 		g.Go(func() error { return srv.Run(gctx) })
+		// Tasks lost with Redis's data come back from the database at start
+		// and as soon as Redis answers again.
+		watch := worker.Watch{Ping: func(ctx context.Context) error { return d.redis.Ping(ctx).Err() },
+			Resume: jobs.Resume, Every: cfg.Worker.QueueWatchEvery, Log: log}
+		g.Go(func() error { return watch.Run(gctx) })
 		log.Info("worker started", "concurrency", cfg.Worker.Concurrency)
 	}
 	err = g.Wait()
@@ -91,6 +97,7 @@ func serveAPI(ctx context.Context, g *errgroup.Group, cfg Config, app *fiber.App
 		return err
 	}
 	log.Info("http listening", "addr", ln.Addr().String(), "metrics", mln.Addr().String())
+	ln = httpx.LimitConns(ln, cfg.HTTP.ConnsPerNetwork)
 	g.Go(func() error { return app.Listener(ln) })
 	g.Go(func() error { return m.Serve(ctx, mln) })
 	g.Go(func() error {
@@ -112,9 +119,9 @@ func fiberConfig(log *slog.Logger) fiber.Config {
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		BodyLimit:                    64 << 10,
-		ReadTimeout:                  10 * time.Minute, // a 1 GiB upload on a slow phone link
-		WriteTimeout:                 10 * time.Minute,
-		IdleTimeout:                  60 * time.Second,
-		ReadBufferSize:               16 << 10,
+		// Read timeouts are set by httpx.Limits: headers, then the body.
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    60 * time.Second,
+		ReadBufferSize: 16 << 10,
 	}
 }

@@ -102,6 +102,16 @@ func IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// ViolatedConstraint returns the name of the unique constraint (or index)
+// err violated, "" when err is not a unique violation.
+func ViolatedConstraint(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
 // IsNoRows reports whether err means the query matched nothing.
 func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
 

@@ -6,8 +6,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -40,6 +43,8 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		if secs, ok := apperr.RetryAfter(err); ok {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		} else if pub.Status == http.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, unavailableRetry)
 		}
 		// A refused request's body may be partly unread (a middleware or a
 		// limit stopped it). Whatever follows on the connection must never be
@@ -57,11 +62,34 @@ func Public(err error) *apperr.Error {
 	if errors.As(err, &fe) {
 		return fromFiber(fe)
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) || dependencyDown(err) {
 		return apperr.Unavailable
 	}
 	return apperr.As(err)
 }
+
+// dependencyDown reports whether err says a service we depend on
+// (PostgreSQL, Redis, MinIO) could not be reached or dropped the
+// connection: the client should come back later (503), nothing is wrong
+// with its request (not 500).
+func dependencyDown(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	// PostgreSQL: connection exceptions (08) and operator intervention
+	// (57: shutting down, terminated by an administrator).
+	var sql interface{ SQLState() string }
+	if errors.As(err, &sql) {
+		st := sql.SQLState()
+		return strings.HasPrefix(st, "08") || strings.HasPrefix(st, "57")
+	}
+	return false
+}
+
+// unavailableRetry is what a 503 tells the client to wait when the error
+// does not say.
+const unavailableRetry = "5"
 
 func fromFiber(fe *fiber.Error) *apperr.Error {
 	switch fe.Code {
