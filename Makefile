@@ -7,6 +7,10 @@
 #   make bench     start the stack (+ bench tools) and run cmd/mediabench
 #                  (SCENARIO=name, PROFILE=1)
 #   make lint      go vet + gofmt check
+#   make faults    the fault suite (scripts/faults): private PostgreSQL,
+#                  Redis and MinIO killed and restarted, mediad SIGKILLed
+#   make fuzz      run every fuzz target (scripts/fuzz), FUZZTIME each (30s;
+#                  e.g. FUZZTIME=10m); summary in .devstack/fuzz/summary.txt
 #   make build     build .devstack/bin/mediad
 #   make clean     remove built binaries (keeps MinIO and its data)
 #   make devstack-up / devstack-down / devstack-status
@@ -21,11 +25,12 @@ DEVSTACK := scripts/devstack
 BIN      := .devstack/bin
 MEDIAD   := $(BIN)/mediad
 HTTP_ADDR ?= 127.0.0.1:8080
+FUZZTIME ?= 30s
 
 # Loads the stack's environment into the recipe's shell (fails if it can't).
 LOAD_ENV = stack_env="$$($(DEVSTACK) env)"; eval "$$stack_env"
 
-.PHONY: help run test bench lint build clean devstack-up devstack-down devstack-status
+.PHONY: help run test bench lint faults fuzz build clean devstack-up devstack-down devstack-status
 
 help:
 	@sed -n '1,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -69,6 +74,12 @@ lint:
 	  echo "$$unformatted" >&2
 	  exit 1
 	fi
+
+faults:
+	@scripts/faults
+
+fuzz:
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz
 
 clean:
 	rm -f $(MEDIAD) $(BIN)/mediabench

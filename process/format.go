@@ -67,7 +67,12 @@ func Detect(head []byte) Format {
 		return FormatPNG
 	case bytes.HasPrefix(head, []byte("GIF87a")) || bytes.HasPrefix(head, []byte("GIF89a")):
 		return FormatGIF
-	case len(head) >= 16 && string(head[0:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+	case len(head) >= 12 && string(head[0:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		// Too short for a WebP is still no ISO file: its size field could
+		// spell "moov" and pass for a MOV (caught by FuzzDetect).
+		if len(head) < 16 {
+			return FormatUnknown
+		}
 		return FormatWebP
 	}
 	return detectISOBMFF(head)

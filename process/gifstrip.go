@@ -1,9 +1,6 @@
 package process
 
-import (
-	"bytes"
-	"io"
-)
+import "io"
 
 // StripGIF writes src to dst without comment, plain-text and application
 // extensions (except NETSCAPE2.0 looping) and without anything after the
@@ -74,10 +71,10 @@ func (g *gifScanner) next() (block []byte, keep, done bool, err error) {
 		}
 		return g.src[start:g.pos], true, false, nil
 	case 0x21:
-		if keep, err = g.extension(); err != nil {
+		if block, err = g.extension(); err != nil {
 			return nil, false, false, err
 		}
-		return g.src[start:g.pos], keep, false, nil
+		return block, block != nil, false, nil
 	}
 	return nil, false, false, g.corrupt("unknown block")
 }
@@ -96,19 +93,29 @@ func (g *gifScanner) image() error {
 	return g.subBlocks()
 }
 
-// extension skips one extension and reports whether it is allowed: graphic
-// control (timing, transparency) and the NETSCAPE2.0 loop count.
-func (g *gifScanner) extension() (bool, error) {
+// extension skips one extension and returns what to keep of it, nil for
+// nothing: graphic control (timing, transparency) and the NETSCAPE2.0 loop
+// count. Both are rebuilt from their defined fields alone: sub-blocks past
+// those are skipped by every decoder, so they could carry any data through
+// the strip unseen (caught by FuzzStripGIF).
+func (g *gifScanner) extension() ([]byte, error) {
 	if g.pos+2 > len(g.src) {
-		return false, g.corrupt("truncated extension")
+		return nil, g.corrupt("truncated extension")
 	}
 	label := g.src[g.pos+1]
 	g.pos += 2
-	keep := label == 0xF9
-	if label == 0xFF && g.pos+12 <= len(g.src) && g.src[g.pos] == 11 {
-		keep = bytes.Equal(g.src[g.pos+1:g.pos+12], []byte("NETSCAPE2.0"))
+	first := g.pos // the first sub-block
+	if err := g.subBlocks(); err != nil {
+		return nil, err
 	}
-	return keep, g.subBlocks()
+	b := g.src[first:g.pos]
+	switch {
+	case label == 0xF9 && len(b) >= 5 && b[0] == 4:
+		return append([]byte{0x21, 0xF9}, append(b[:5:5], 0)...), nil
+	case label == 0xFF && len(b) >= 16 && string(b[:12]) == "\x0BNETSCAPE2.0" && b[12] == 3 && b[13] == 1:
+		return append([]byte{0x21, 0xFF}, append(b[:16:16], 0)...), nil
+	}
+	return nil, nil
 }
 
 // subBlocks skips data sub-blocks up to and including the zero terminator.

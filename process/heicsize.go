@@ -85,6 +85,9 @@ func codedItems(meta []byte) int {
 	}
 	body := iinf[6:] // FullBox + 16-bit entry count
 	if iinf[0] != 0 {
+		if len(iinf) < 8 { // was sliced past its end: a panic (FuzzHEICCodedSizes)
+			return 0
+		}
 		body = iinf[8:] // version 1+: 32-bit count
 	}
 	n := 0
@@ -104,27 +107,44 @@ func codedItems(meta []byte) int {
 	return n
 }
 
-// hvcCSize reads the picture size from the first SPS in an hvcC body.
+// hvcCSize returns the largest picture size coded by the SPS units of an
+// hvcC body. The decoder is handed every unit of every array and goes by
+// each unit's own NAL header, not by the array it is filed under, and uses
+// whichever SPS the picture refers to: so every unit whose header says SPS
+// counts, not only the first one of the SPS array (a small decoy first
+// would hide a large one; caught by FuzzHEICCodedSizes). A zero width or
+// height is not a valid SPS.
 func hvcCSize(cfg []byte) (int, int, error) {
 	if len(cfg) < 23 {
 		return 0, 0, errors.New("short hvcC")
 	}
+	w, h, found := 0, 0, false
 	at, arrays := 23, int(cfg[22])
 	for a := 0; a < arrays && at+3 <= len(cfg); a++ {
-		typ, count := cfg[at]&0x3f, int(binary.BigEndian.Uint16(cfg[at+1:]))
+		count := int(binary.BigEndian.Uint16(cfg[at+1:]))
 		at += 3
 		for k := 0; k < count && at+2 <= len(cfg); k++ {
 			n := int(binary.BigEndian.Uint16(cfg[at:]))
 			if at+2+n > len(cfg) {
 				return 0, 0, errors.New("truncated hvcC")
 			}
-			if typ == 33 {
-				return spsSize(cfg[at+2 : at+2+n])
+			if nal := cfg[at+2 : at+2+n]; len(nal) >= 2 && nal[0]>>1&0x3f == 33 {
+				sw, sh, err := spsSize(nal)
+				if err != nil {
+					return 0, 0, err
+				}
+				if sw == 0 || sh == 0 {
+					return 0, 0, errors.New("SPS of zero size")
+				}
+				w, h, found = max(w, sw), max(h, sh), true
 			}
 			at += 2 + n
 		}
 	}
-	return 0, 0, errors.New("no SPS")
+	if !found {
+		return 0, 0, errors.New("no SPS")
+	}
+	return w, h, nil
 }
 
 // spsSize parses an HEVC SPS NAL unit as far as pic_width_in_luma_samples

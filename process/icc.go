@@ -47,15 +47,27 @@ func sanitizeICC(p []byte) []byte {
 		data []byte
 	}
 	var tags []tag
+	// A signature appears once in a profile; a repeated one is dropped
+	// (colour engines read the first), else the unstable sort below could
+	// swap them and the result would change each time it is sanitized.
+	// The distinct tag data of a well-formed profile lies within it: a
+	// profile whose tags add up to more (crafted, overlapping tags) is
+	// refused, else 100 tags over one region made a copy 100 times larger,
+	// and a 4 MiB profile 400 MB (both caught by FuzzSanitizeICC).
+	sigs, data, total := map[string]bool{}, map[string]bool{}, 0
 	for i := 0; i < n; i++ {
 		e := p[132+12*i:]
 		sig, off, size := string(e[:4]), binary.BigEndian.Uint32(e[4:]), binary.BigEndian.Uint32(e[8:])
-		if !iccColourTags[sig] || uint64(off)+uint64(size) > uint64(len(p)) || size < 8 {
+		if !iccColourTags[sig] || sigs[sig] || uint64(off)+uint64(size) > uint64(len(p)) || size < 8 {
 			continue
+		}
+		sigs[sig] = true
+		if d := string(p[off : off+size]); !data[d] {
+			data[d], total = true, total+len(d)
 		}
 		tags = append(tags, tag{sig, p[off : off+size]})
 	}
-	if len(tags) == 0 {
+	if len(tags) == 0 || total > len(p) {
 		return nil
 	}
 	v4 := p[8] >= 4

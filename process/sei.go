@@ -39,7 +39,9 @@ type videoTrack struct {
 	lengthSize int     // bytes of each NAL unit's length prefix
 	cfgOff     int64   // file offset of the hvcC body (HEVC)
 	cfg        []byte  // the hvcC body: parameter sets, and SEI units x265 puts there
-	sizes      []int64 // per sample
+	sizes      []int64 // per sample, when stsz lists them
+	fixedSize  int64   // every sample's size, when stsz gives one for all
+	samples    int     // sample count
 	chunks     []int64 // chunk offsets
 	perChunk   []stscEntry
 }
@@ -93,30 +95,29 @@ func (tr *videoTrack) isSEI(b byte) bool {
 }
 
 // eachSample calls fn with the file offset and size of every sample.
+// The stsc entries are consumed as the chunk number grows, so the walk is
+// linear in chunks + entries + samples (looking the entry up afresh for
+// each chunk was chunks x entries).
 func (tr *videoTrack) eachSample(fn func(off, n int64) error) error {
-	s := 0
+	s, e := 0, 0
+	var per uint32 // samples per chunk: the last entry whose firstChunk <= chunk
 	for ci, off := range tr.chunks {
-		per := samplesInChunk(tr.perChunk, uint32(ci+1))
-		for k := uint32(0); k < per && s < len(tr.sizes); k++ {
-			if err := fn(off, tr.sizes[s]); err != nil {
+		for ; e < len(tr.perChunk) && tr.perChunk[e].firstChunk <= uint32(ci+1); e++ {
+			per = tr.perChunk[e].samples
+		}
+		for k := uint32(0); k < per && s < tr.samples; k++ {
+			n := tr.fixedSize
+			if tr.sizes != nil {
+				n = tr.sizes[s]
+			}
+			if err := fn(off, n); err != nil {
 				return err
 			}
-			off += tr.sizes[s]
+			off += n
 			s++
 		}
 	}
 	return nil
-}
-
-func samplesInChunk(entries []stscEntry, chunk uint32) uint32 {
-	var n uint32
-	for _, e := range entries {
-		if e.firstChunk > chunk {
-			break
-		}
-		n = e.samples
-	}
-	return n
 }
 
 // findVideoTrack returns the sample table of the first H.264 or HEVC
@@ -238,12 +239,15 @@ func (tr *videoTrack) readSizes(body []byte) error {
 	if count > maxSEISamples || (fixed == 0 && len(body) < 12+4*count) {
 		return errorf(ReasonStripFailed, nil, "mp4: stsz of %d samples", count)
 	}
+	// One size for all samples is kept as such: expanding it into count
+	// entries let 12 bytes of stsz allocate 80 MB (caught by FuzzMP4Boxes).
+	tr.samples, tr.fixedSize, tr.sizes = count, fixed, nil
+	if fixed != 0 {
+		return nil
+	}
 	tr.sizes = make([]int64, count)
 	for i := range tr.sizes {
-		tr.sizes[i] = fixed
-		if fixed == 0 {
-			tr.sizes[i] = int64(binary.BigEndian.Uint32(body[12+4*i:]))
-		}
+		tr.sizes[i] = int64(binary.BigEndian.Uint32(body[12+4*i:]))
 	}
 	return nil
 }
