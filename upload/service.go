@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/internal/signer"
@@ -62,12 +63,20 @@ func (s *Service) admit(ctx context.Context, in *Input) error {
 	return s.resolveAlbum(ctx, in)
 }
 
+// dependencyWait bounds the best-effort calls to Redis on the upload path
+// (rate limit, enqueue): when Redis is down the upload goes on without them.
+const dependencyWait = time.Second
+
 // allow applies the per-user upload rate. When the limiter cannot answer
 // (Redis is down) the upload goes ahead: the rate only guards against
 // abuse, the quota (PostgreSQL) still bounds what one user stores, and
 // refusing every photo while the queue is away would lose what users came
 // to share. The row is the outbox: the task follows when Redis is back.
 func (s *Service) allow(ctx context.Context, key string) error {
+	// A healthy limiter answers in a millisecond; a dead Redis must not
+	// hold the upload for the client's dial retries.
+	ctx, cancel := context.WithTimeout(ctx, dependencyWait)
+	defer cancel()
 	ok, retry, err := s.limit.Allow(ctx, key)
 	switch {
 	case err != nil:
@@ -187,8 +196,10 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 	}
 	// After commit. If this fails (or we crash here) the sweep finds the
 	// row still processing and enqueues it again.
-	if err := s.queue.EnqueueProcess(ctx, m.ID, m.Kind); err != nil {
-		s.log.Warn("enqueue failed; the sweep will retry", "media_id", m.ID, "err", err)
+	ectx, cancel := context.WithTimeout(ctx, dependencyWait)
+	defer cancel()
+	if err := s.queue.EnqueueProcess(ectx, m.ID, m.Kind); err != nil {
+		s.log.Warn("enqueue failed; the worker resumes it when the queue is back, or the sweep", "media_id", m.ID, "err", err)
 	}
 	return m, false, nil
 }

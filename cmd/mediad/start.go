@@ -49,7 +49,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 		// Tasks lost with Redis's data come back from the database at start
 		// and as soon as Redis answers again.
 		watch := worker.Watch{Ping: func(ctx context.Context) error { return d.redis.Ping(ctx).Err() },
-			Resume: jobs.Resume, Every: cfg.Worker.QueueWatchEvery, Log: log}
+			Resume: jobs.Resume, Rescue: worker.NewRescuer(app.tasks).Rescue, Every: cfg.Worker.QueueWatchEvery, Log: log}
 		g.Go(func() error { return watch.Run(gctx) })
 		log.Info("worker started", "concurrency", cfg.Worker.Concurrency)
 	}
