@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wxalbum/mediad/internal/apperr"
 )
 
 // Server runs task handlers and the periodic-task scheduler.
@@ -36,8 +39,14 @@ func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			log.Warn("task failed", "type", t.Type(), "err", err)
 		}),
-		Logger:   asynqLogger{log},
-		LogLevel: asynq.WarnLevel,
+		// A task that failed because PostgreSQL, Redis or MinIO was away is
+		// tried again every few seconds, and the attempt is not counted: it
+		// works once the service is back, however long the outage, and not
+		// after a backoff of minutes.
+		IsFailure:      func(err error) bool { return !apperr.DependencyDown(err) },
+		RetryDelayFunc: retryDelay,
+		Logger:         asynqLogger{log},
+		LogLevel:       asynq.WarnLevel,
 	})
 	sched := asynq.NewScheduler(RedisOpt(cfg), &asynq.SchedulerOpts{Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel})
 	s := &Server{cfg: cfg, log: log, srv: srv, sched: sched, mux: asynq.NewServeMux(), m: m}
@@ -101,3 +110,17 @@ func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
 func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
 func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
 func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+
+// outageRetry is how long a task that met an outage waits before trying
+// again (plus up to a second of jitter, so waiting tasks do not all run on
+// the same tick).
+const outageRetry = 3 * time.Second
+
+// retryDelay is asynq's backoff for real failures and outageRetry for
+// outages (apperr.DependencyDown).
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if apperr.DependencyDown(err) {
+		return outageRetry + time.Duration(rand.Int64N(int64(time.Second)))
+	}
+	return asynq.DefaultRetryDelayFunc(n, err, t)
+}

@@ -47,9 +47,11 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 		}
 		g.Go(func() error { return srv.Run(gctx) })
 		// Tasks lost with Redis's data come back from the database at start
-		// and as soon as Redis answers again.
+		// and as soon as Redis answers again; tasks a killed worker left
+		// active are taken back.
 		watch := worker.Watch{Ping: func(ctx context.Context) error { return d.redis.Ping(ctx).Err() },
-			Resume: jobs.Resume, Rescue: worker.NewRescuer(app.tasks).Rescue, Every: cfg.Worker.QueueWatchEvery, Log: log}
+			Resume: jobs.Resume, Rescue: worker.NewRescuer(app.tasks).Rescue,
+			Every: cfg.Worker.QueueWatchEvery, Log: log}
 		g.Go(func() error { return watch.Run(gctx) })
 		log.Info("worker started", "concurrency", cfg.Worker.Concurrency)
 	}

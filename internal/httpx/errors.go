@@ -6,11 +6,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
-	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -62,29 +59,13 @@ func Public(err error) *apperr.Error {
 	if errors.As(err, &fe) {
 		return fromFiber(fe)
 	}
-	if errors.Is(err, context.DeadlineExceeded) || dependencyDown(err) {
+	if pub := apperr.As(err); pub != apperr.Internal {
+		return pub // a public error says it best (storage_unavailable, ...)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || apperr.DependencyDown(err) {
 		return apperr.Unavailable
 	}
-	return apperr.As(err)
-}
-
-// dependencyDown reports whether err says a service we depend on
-// (PostgreSQL, Redis, MinIO) could not be reached or dropped the
-// connection: the client should come back later (503), nothing is wrong
-// with its request (not 500).
-func dependencyDown(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
-		return true
-	}
-	// PostgreSQL: connection exceptions (08) and operator intervention
-	// (57: shutting down, terminated by an administrator).
-	var sql interface{ SQLState() string }
-	if errors.As(err, &sql) {
-		st := sql.SQLState()
-		return strings.HasPrefix(st, "08") || strings.HasPrefix(st, "57")
-	}
-	return false
+	return apperr.Internal
 }
 
 // unavailableRetry is what a 503 tells the client to wait when the error

@@ -41,6 +41,7 @@ func TestDependencyOutagesAre503(t *testing.T) {
 		{"deadline", context.DeadlineExceeded, 503},
 		{"a bug", errors.New("nil map"), 500},
 		{"a public error", apperr.NotFound, 404},
+		{"storage keeps its code", fmt.Errorf("put: %w", apperr.New(503, "storage_unavailable", "Storage is down.")), 503},
 	} {
 		app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(slog.New(slog.DiscardHandler))})
 		app.Get("/", func(*fiber.Ctx) error { return tc.err })

@@ -1,0 +1,33 @@
+package apperr
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+)
+
+// DependencyDown reports whether err says a service we depend on
+// (PostgreSQL, Redis, MinIO) could not be reached or dropped the
+// connection: nothing is wrong with the request or the task, it will work
+// once the service is back. HTTP answers 503 for it (never 500), and the
+// worker retries it soon without counting an attempt.
+func DependencyDown(err error) bool {
+	if err == nil {
+		return false
+	}
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	// PostgreSQL: connection exceptions (08) and operator intervention
+	// (57: shutting down, terminated by an administrator).
+	var sql interface{ SQLState() string }
+	if errors.As(err, &sql) {
+		st := sql.SQLState()
+		return strings.HasPrefix(st, "08") || strings.HasPrefix(st, "57")
+	}
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusServiceUnavailable // e.g. storage_unavailable
+}
