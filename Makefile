@@ -10,7 +10,8 @@
 #   make faults    the fault suite (scripts/faults): private PostgreSQL,
 #                  Redis and MinIO killed and restarted, mediad SIGKILLed
 #   make fuzz      run every fuzz target (scripts/fuzz), FUZZTIME each (30s;
-#                  e.g. FUZZTIME=10m); summary in .devstack/fuzz/summary.txt
+#                  e.g. FUZZTIME=10m; FUZZJOBS=2 runs two at once, one core
+#                  each); summary in .devstack/fuzz/summary.txt
 #   make build     build .devstack/bin/mediad
 #   make clean     remove built binaries (keeps MinIO and its data)
 #   make devstack-up / devstack-down / devstack-status
@@ -26,6 +27,7 @@ BIN      := .devstack/bin
 MEDIAD   := $(BIN)/mediad
 HTTP_ADDR ?= 127.0.0.1:8080
 FUZZTIME ?= 30s
+FUZZJOBS ?= 1
 
 # Loads the stack's environment into the recipe's shell (fails if it can't).
 LOAD_ENV = stack_env="$$($(DEVSTACK) env)"; eval "$$stack_env"
@@ -79,7 +81,7 @@ faults:
 	@scripts/faults
 
 fuzz:
-	@GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZJOBS=$(FUZZJOBS) scripts/fuzz
 
 clean:
 	rm -f $(MEDIAD) $(BIN)/mediabench
