@@ -25,7 +25,7 @@ type Config struct {
 	MinRate    int64
 	RateWindow time.Duration
 	// Uploads (and parts) streaming at once per user and per client
-	// network; default 4 and 64. Per process.
+	// network; default 10 (wx.uploadFile's own limit) and 64. Per process.
 	PerUser, PerNetwork int
 }
 
@@ -66,7 +66,7 @@ func (c Config) Defaults() Config {
 		c.RateWindow = 30 * time.Second
 	}
 	if c.PerUser == 0 {
-		c.PerUser = 4
+		c.PerUser = 10
 	}
 	if c.PerNetwork == 0 {
 		c.PerNetwork = 64

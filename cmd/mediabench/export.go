@@ -77,6 +77,11 @@ func (e *exporter) round(ctx context.Context, r int) error {
 	}
 	e.tput.addPair(eng, ref)
 	e.b.logf("round %d: export %.0f MB/s, copy %.0f MB/s", r+1, eng, ref)
+	// A user has one live export at a time (asking again returns it): the
+	// next round's export must be a new one, so this one's row goes too.
+	if _, err := e.b.stack.pool.Exec(ctx, `DELETE FROM exports WHERE user_id = $1`, e.u.userID); err != nil {
+		return err
+	}
 	return e.b.stack.removePrefix(ctx, "exports/")
 }
 

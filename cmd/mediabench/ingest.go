@@ -249,6 +249,14 @@ func (in *ingest) burst(ctx context.Context, r int) error {
 	if err := in.fresh(ctx); err != nil {
 		return err
 	}
+	// A hundred people uploading a photo each (one user may stream only a
+	// few at once, as WeChat's own wx.uploadFile limit has it).
+	users := make([]*client, burstUploads)
+	for i := range users {
+		if users[i], err = login(ctx, fmt.Sprintf("burst-%d-%d", r, i)); err != nil {
+			return err
+		}
+	}
 	lat := make([]float64, burstUploads)
 	errs := make([]error, burstUploads)
 	var wg sync.WaitGroup
@@ -260,7 +268,7 @@ func (in *ingest) burst(ctx context.Context, r int) error {
 			h := headed{head: photo, seed: uint64(1_000_000 + r*burstUploads + i), size: burstSize}
 			<-start
 			t0 := time.Now()
-			_, errs[i] = in.c.upload(ctx, "kind=photo", h.reader(), h.size)
+			_, errs[i] = users[i].upload(ctx, "kind=photo", h.reader(), h.size)
 			lat[i] = ms(time.Since(t0))
 		}()
 	}

@@ -49,7 +49,7 @@ func TestIdempotencyKeyGivesOneItem(t *testing.T) {
 		t.Fatalf("retry: %d %s, want 200 with item %s", st, b, first.ID)
 	}
 
-	// Four at once (the per-user cap), each with other bytes: a retry
+	// Four at once, each with other bytes: a retry
 	// racing its original.
 	var mu sync.Mutex
 	got := map[string]int{}
