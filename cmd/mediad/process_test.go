@@ -629,7 +629,7 @@ func TestStorageOutageIsWaitedOut(t *testing.T) {
 		return st == asynq.TaskStateRetry && info.NextProcessAt.After(first.NextProcessAt)
 	}) {
 		st, _ := procTaskState(t, in, m.ID)
-		t.Fatalf("no second attempt during the outage: task is %v", st)
+		t.Fatalf("no second attempt during the outage: task is %s", procStateName(st))
 	}
 	if later.Retried != 0 {
 		t.Errorf("outage attempts counted: retried %d", later.Retried)
@@ -680,7 +680,7 @@ func TestKilledWorkerIsFinishedBySweep(t *testing.T) {
 			t.Fatalf("sweep: %+v, %v; want one item requeued", r, err)
 		}
 		if st, _ := procTaskState(t, k.in, k.m.ID); st != asynq.TaskStateActive {
-			t.Fatalf("after the sweep the task is %v, want the one orphaned copy", st)
+			t.Fatalf("after the sweep the task is %s, want the one orphaned copy", procStateName(st))
 		}
 		if n, _ := k.in.ListPendingTasks(worker.QueueCritical); len(n) != 0 {
 			t.Fatalf("sweep queued a second copy: %v", n)
@@ -758,7 +758,7 @@ func (k *procKilled) killWhenActive(t *testing.T, w *procProc) {
 	w.signal(syscall.SIGKILL)
 	<-w.done
 	if st, _ := procTaskState(t, k.in, k.m.ID); st != asynq.TaskStateActive {
-		t.Fatalf("after the kill the task is %v, want active (orphaned)", st)
+		t.Fatalf("after the kill the task is %s, want active (orphaned)", procStateName(st))
 	}
 	if got := k.e.getMedia(k.tok, k.m.ID, 200); got.Status != "processing" {
 		t.Fatalf("after the kill: %s", got.Status)

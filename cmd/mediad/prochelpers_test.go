@@ -138,6 +138,15 @@ func procTaskState(t *testing.T, in *asynq.Inspector, id string) (asynq.TaskStat
 	return info.State, info
 }
 
+// procStateName names a state from procTaskState (asynq's own String
+// panics on 0, which here means the task is not in asynq).
+func procStateName(st asynq.TaskState) string {
+	if st == 0 {
+		return "not in asynq"
+	}
+	return st.String()
+}
+
 // procExiftool returns exiftool's path, failing the test (never skipping)
 // when it is not installed.
 func procExiftool(t *testing.T) string {
