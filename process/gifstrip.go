@@ -99,11 +99,18 @@ func (g *gifScanner) image() error {
 // those are skipped by every decoder, so they could carry any data through
 // the strip unseen (caught by FuzzStripGIF).
 func (g *gifScanner) extension() ([]byte, error) {
-	if g.pos+2 > len(g.src) {
+	if g.pos+3 > len(g.src) {
 		return nil, g.corrupt("truncated extension")
 	}
 	label := g.src[g.pos+1]
 	g.pos += 2
+	// A plain-text extension's header is 12 bytes by definition, and
+	// decoders read it as such whatever its size byte says: one that claims
+	// another size would make us and them split the stream differently
+	// (caught by FuzzStripGIF).
+	if label == 0x01 && g.src[g.pos] != 12 {
+		return nil, g.corrupt("plain-text extension header size")
+	}
 	first := g.pos // the first sub-block
 	if err := g.subBlocks(); err != nil {
 		return nil, err

@@ -68,6 +68,9 @@ func StripWebP(dst io.Writer, src []byte) error {
 	err := walkWebP(src, func(id string, data, raw []byte) {
 		switch {
 		case !webpKeep[id]:
+		case id == "VP8X" && flagsAt >= 0:
+			// Only the first VP8X counts; a second would keep metadata
+			// flags nobody clears (caught by FuzzStripWebP).
 		case id == "VP8X" && len(data) > 0:
 			flags, flagsAt = data[0], out.Len()+8
 			writeWebPChunk(&out, id, data)
