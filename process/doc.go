@@ -11,7 +11,10 @@
 //  2. HEIC only: read the declared size, then convert to JPEG (see below);
 //  3. read the header (image.DecodeConfig of that format's own decoder) and
 //     refuse more than MaxPixels or MaxSide before any pixel is decoded;
-//  4. read the EXIF orientation (ReadOrientation), since stripping removes it;
+//  4. read the capture time (EXIF DateTimeOriginal and its offset, with
+//     goexif's single-directory decoder behind our own bounds checks; a
+//     HEIF file's Exif item located through iloc) and the EXIF orientation
+//     (ReadOrientation), since stripping removes both;
 //  5. strip by container structure with allow-lists (StripJPEG, StripPNG,
 //     StripWebP, StripGIF): what is not known to be needed is dropped, so no
 //     parser has to recognise GPS for it to go;
@@ -51,7 +54,14 @@
 // free box in place, and then proves with its own bounded box walker
 // (CheckVideoBoxes) that no udta, meta, keys, ©xyz, loci or uuid box is left.
 // The poster frame (ffmpeg, upright by autorotate) goes through the image
-// pipeline.
+// pipeline. The recording time comes from the container tags (Apple's
+// creationdate key, else creation_time) read by ffprobe before the remux.
+//
+// Processor.Play makes the play variant of a stripped video: H.264 High,
+// yuv420p, AAC, MP4 with +faststart, long edge at most 1280, upright with no
+// rotation metadata, under nice with FFmpegThreads threads and
+// TranscodeTimeout; or reports that the stripped original already plays
+// everywhere. Its output passes the same box and SEI checks.
 //
 // # Errors
 //

@@ -17,7 +17,12 @@ const maxStderr = 8 << 10
 // be started is an environment problem (internal, retryable); one that exits
 // non-zero was given input it rejects (corrupt).
 func (p *Processor) run(ctx context.Context, tool string, maxOut int, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.o.ToolTimeout)
+	return p.runFor(ctx, p.o.ToolTimeout, tool, maxOut, args...)
+}
+
+// runFor is run bounded by timeout instead of ToolTimeout.
+func (p *Processor) runFor(ctx context.Context, timeout time.Duration, tool string, maxOut int, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.WaitDelay = 5 * time.Second                       // pipes close even if a grandchild holds them

@@ -20,7 +20,18 @@ type Options struct {
 	FFmpegPath, FFprobePath string        // default "ffmpeg", "ffprobe"
 	HeifConvertPath         string        // default "heif-convert" (Debian package libheif-examples)
 	PrlimitPath             string        // default "prlimit" (util-linux): bounds the converter's memory and CPU
-	ToolTimeout             time.Duration // bound on every external tool run (default 2 min)
+	ToolTimeout             time.Duration // bound on every external tool run but the play transcode (default 2 min)
+
+	// The play transcode (Processor.Play) runs ffmpeg under nice -n 10 with
+	// at most FFmpegThreads decoder, filter and encoder threads each, bounded
+	// by TranscodeTimeout instead of ToolTimeout (its ffprobe runs keep ToolTimeout).
+	NicePath         string        // default "nice" (coreutils)
+	FFmpegThreads    int           // default 2, >= 1
+	TranscodeTimeout time.Duration // default 10 min
+
+	// TimeZone is the zone of a capture time recorded without a UTC offset
+	// (default Asia/Shanghai, MEDIA_TIMEZONE).
+	TimeZone *time.Location
 }
 
 // DefaultOptions returns the documented defaults.
@@ -40,7 +51,21 @@ func DefaultOptions() Options {
 		HeifConvertPath:   "heif-convert",
 		PrlimitPath:       "prlimit",
 		ToolTimeout:       2 * time.Minute,
+		NicePath:          "nice",
+		FFmpegThreads:     2,
+		TranscodeTimeout:  10 * time.Minute,
+		TimeZone:          defaultZone(),
 	}
+}
+
+// defaultZone is Asia/Shanghai from the zone database (mediad embeds
+// one), else UTC+8 under the same name (China has kept that offset
+// without daylight saving since 1991; the name is what PostgreSQL is given).
+func defaultZone() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("Asia/Shanghai", 8*3600)
 }
 
 // Validate reports the first invalid field.
@@ -52,7 +77,8 @@ func (o Options) Validate() error {
 		{"MaxPixels", int64(o.MaxPixels)}, {"MaxSide", int64(o.MaxSide)},
 		{"ThumbShortEdge", int64(o.ThumbShortEdge)}, {"PreviewLongEdge", int64(o.PreviewLongEdge)},
 		{"CardWidth", int64(o.CardWidth)}, {"CardHeight", int64(o.CardHeight)},
-		{"DecodeBudgetBytes", o.DecodeBudgetBytes}, {"ToolTimeout", int64(o.ToolTimeout)}}
+		{"DecodeBudgetBytes", o.DecodeBudgetBytes}, {"ToolTimeout", int64(o.ToolTimeout)},
+		{"FFmpegThreads", int64(o.FFmpegThreads)}, {"TranscodeTimeout", int64(o.TranscodeTimeout)}}
 	for _, f := range pos {
 		if f.v <= 0 {
 			return fmt.Errorf("process: Options.%s must be > 0", f.name)
@@ -63,7 +89,10 @@ func (o Options) Validate() error {
 			return errors.New("process: JPEG qualities must be in 1..100")
 		}
 	}
-	if o.FFmpegPath == "" || o.FFprobePath == "" || o.HeifConvertPath == "" || o.PrlimitPath == "" {
+	if o.TimeZone == nil {
+		return errors.New("process: Options.TimeZone must be set")
+	}
+	if o.FFmpegPath == "" || o.FFprobePath == "" || o.HeifConvertPath == "" || o.PrlimitPath == "" || o.NicePath == "" {
 		return errors.New("process: tool paths must not be empty")
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"image"
+	"time"
 )
 
 // Processor turns uploads into servable, metadata-free files. It holds the
@@ -29,11 +30,16 @@ type ImageResult struct {
 	Thumb, Preview, Card []byte // JPEGs without metadata (an RGB ICC profile at most)
 	Width, Height        int    // upright dimensions of the original
 	Placeholder          string // base64 ThumbHash
+	// TakenAt is the EXIF capture time (DateTimeOriginal, in its recorded
+	// offset or else Options.TimeZone); zero when the file has none. It is
+	// read before stripping and is not in any served byte.
+	TakenAt time.Time
 }
 
 // imageJob is the state passed along the image pipeline.
 type imageJob struct {
 	raw     []byte
+	source  Format // the uploaded format (format becomes JPEG for HEIC)
 	format  Format
 	data    []byte // bytes in a decodable format (HEIC converted to JPEG)
 	cfg     image.Config
@@ -48,10 +54,10 @@ type imageJob struct {
 type step func(p *Processor, ctx context.Context, j *imageJob) error
 
 // imagePipeline: sniff, make HEIC decodable, check limits before any pixel is
-// decoded, read orientation before stripping (stripping removes it), strip,
-// decode once under the budget, derive.
+// decoded, read capture time and orientation before stripping (stripping
+// removes them), strip, decode once under the budget, derive.
 var imagePipeline = []step{
-	stepDetect, stepHEIC, stepLimits, stepOrientation, stepStrip, stepDecode, stepDerive,
+	stepDetect, stepHEIC, stepLimits, stepCaptureTime, stepOrientation, stepStrip, stepDecode, stepDerive,
 }
 
 // Image validates, strips and derives an uploaded image. Errors are *Error;
@@ -84,6 +90,7 @@ func guard(step func() error) (err error) {
 
 func stepDetect(_ *Processor, _ context.Context, j *imageJob) error {
 	j.format = Detect(j.raw[:min(len(j.raw), 512)])
+	j.source = j.format
 	if !j.format.IsImage() {
 		return errorf(ReasonUnsupportedType, nil, "content is %q, not an accepted image", j.format)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"time"
 )
 
 // maxPosterBytes bounds the poster JPEG ffmpeg may write to us.
@@ -18,6 +19,9 @@ type VideoResult struct {
 	// frame of shorter clips); Thumb, Preview and Card derive from it. All JPEG.
 	Poster, Thumb, Preview, Card []byte
 	Placeholder                  string
+	// TakenAt is when the video was recorded, from its container tags
+	// (read before stripping); zero when it has none.
+	TakenAt time.Time
 }
 
 // Video remuxes inPath into outPath (MP4, first video and first audio
@@ -47,7 +51,11 @@ func (p *Processor) Video(ctx context.Context, inPath, outPath string) (res *Vid
 	if err != nil {
 		return nil, err
 	}
-	return p.posterResult(ctx, outPath, out)
+	res, err = p.posterResult(ctx, outPath, out)
+	if res != nil {
+		res.TakenAt = in.takenAt
+	}
+	return res, err
 }
 
 // sniffVideo accepts only MP4/QuickTime content.
