@@ -100,6 +100,13 @@ func (c Config) MaxSize(k Kind) int64 {
 	return c.MaxPhoto
 }
 
+// MaxSizeAny returns the largest limit of any kind through POST
+// /v1/media: the limit a file is streamed under when it arrives before its
+// kind (the kind's own limit is applied once it is known).
+func (c Config) MaxSizeAny() int64 {
+	return max(c.MaxPhoto, c.MaxAvatar, c.MaxCover, c.MaxVideo)
+}
+
 // MaxChunkedSize returns the limit for kind through the chunked API: videos
 // may be larger there; images keep their limits.
 func (c Config) MaxChunkedSize(k Kind) int64 {

@@ -43,9 +43,24 @@ func (h *Handler) body(c *fiber.Ctx) io.Reader {
 }
 
 // Create handles POST /v1/media (multipart/form-data, wx.uploadFile). The
-// fields kind, album_id and visibility may come as form fields before the
-// file part, or in the query string; the file part is streamed straight to
-// storage as it is read.
+// fields kind, album_id and visibility come as form fields or in the query
+// string; a form field overrides the query parameter of the same name (and
+// a later form field an earlier one), wherever it stands relative to the
+// file part. wx.uploadFile does not fix the order of its formData and the
+// file, so either order works:
+//   - fields first (a form field before the file part, and the kind known
+//     there, from a field or the query): the kind's limit, album rights and
+//     quota apply before the file is streamed straight to storage
+//     (Service.Upload); the body after the file part is not read.
+//   - otherwise (the file part before any form field, even when the query
+//     names the kind, or no kind yet): fields may still follow, so the file
+//     streams under the query's kind's limit (the largest limit when no
+//     kind is known), the rest of the body is read, and the final fields
+//     are then checked as above before the item is recorded
+//     (Service.UploadLate).
+//
+// A form field after the file part is therefore read only when none came
+// before it: a client sends its fields together, before or after the file.
 // A refused upload's connection is closed by the error handler, so an
 // unread rest of the body is never parsed as another request.
 func (h *Handler) Create(c *fiber.Ctx) error {
@@ -60,29 +75,75 @@ func (h *Handler) Create(c *fiber.Ctx) error {
 	mr := multipart.NewReader(h.body(c), params["boundary"])
 	ctx, cancel := bounded(c, 15*time.Minute)
 	defer cancel()
+	file, before, err := readFields(mr, fields)
+	switch {
+	case err != nil:
+		return err
+	case file == nil:
+		return ErrNoFile
+	case before == 0 || fields["kind"] == "":
+		return h.createLate(ctx, c, mr, file, fields)
+	}
+	in, err := h.input(c, fields)
+	if err != nil {
+		return err
+	}
+	m, dup, err := h.svc.Upload(ctx, in, file)
+	if err != nil {
+		return err
+	}
+	return h.created(c, m, dup)
+}
+
+// createLate uploads a file part that came before its fields, or before
+// the kind: the fields after it are read once the file is stored, over
+// those known so far (the query's, an earlier field's). The kind known so
+// far, if valid, bounds what is stored; the final one is checked after.
+func (h *Handler) createLate(ctx context.Context, c *fiber.Ctx, mr *multipart.Reader, file *multipart.Part, fields map[string]string) error {
+	base, err := h.caller(c, Input{})
+	if err != nil {
+		return err
+	}
+	base.Kind, _ = ParseKind(fields["kind"]) // "" when unknown or not a kind
+	rest := func() (Input, error) {
+		more, _, err := readFields(mr, fields)
+		switch {
+		case err != nil:
+			return Input{}, err
+		case more != nil:
+			return Input{}, apperr.Invalidf("The multipart body must have one file field.")
+		}
+		return withFields(base, fields)
+	}
+	m, dup, err := h.svc.UploadLate(ctx, base, file, rest)
+	if err != nil {
+		return err
+	}
+	return h.created(c, m, dup)
+}
+
+// readFields reads form fields into fields up to the next file part, which
+// it returns (nil at the end of the body), with how many of the fields it
+// read were known ones (kind, album_id, visibility).
+func readFields(mr *multipart.Reader, fields map[string]string) (*multipart.Part, int, error) {
+	n := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return ErrNoFile
+			return nil, n, nil
 		}
 		if err != nil {
-			return ErrTruncated
+			return nil, n, ErrTruncated
 		}
-		if part.FormName() != "file" {
-			if err := readField(part, fields); err != nil {
-				return err
-			}
-			continue
+		if part.FormName() == "file" {
+			return part, n, nil
 		}
-		in, err := h.input(c, fields)
-		if err != nil {
-			return err
+		if _, known := fields[part.FormName()]; known {
+			n++
 		}
-		m, dup, err := h.svc.Upload(ctx, in, part)
-		if err != nil {
-			return err
+		if err := readField(part, fields); err != nil {
+			return nil, n, err
 		}
-		return h.created(c, m, dup)
 	}
 }
 
@@ -100,9 +161,32 @@ func readField(p *multipart.Part, fields map[string]string) error {
 	return nil
 }
 
+// input is the Input of a request whose fields are known: the fields
+// are checked first, then the request's headers.
 func (h *Handler) input(c *fiber.Ctx, f map[string]string) (Input, error) {
+	in, err := withFields(Input{}, f)
+	if err != nil {
+		return Input{}, err
+	}
+	return h.caller(c, in)
+}
+
+// caller completes in with what the request says before any field: the
+// uploader, their network, the body's length and the Idempotency-Key.
+func (h *Handler) caller(c *fiber.Ctx, in Input) (Input, error) {
+	key, err := ParseIdempotencyKey(c.Get("Idempotency-Key"))
+	if err != nil {
+		return Input{}, err
+	}
+	in.OwnerID, in.Network, in.IdempotencyKey = h.userID(c), httpx.TruncateIP(c.IP()), key
+	in.SizeHint = int64(max(c.Request().Header.ContentLength(), 0))
+	return in, nil
+}
+
+// withFields completes in with the fields kind, visibility and album_id.
+func withFields(in Input, f map[string]string) (Input, error) {
 	if f["kind"] == "" {
-		return Input{}, ErrBadKind.WithMessage("kind is required and must come before the file part (or in the query).")
+		return Input{}, ErrBadKind.WithMessage("kind is required, as a form field or in the query.")
 	}
 	k, err := ParseKind(f["kind"])
 	if err != nil {
@@ -112,12 +196,7 @@ func (h *Handler) input(c *fiber.Ctx, f map[string]string) (Input, error) {
 	if err != nil {
 		return Input{}, err
 	}
-	key, err := ParseIdempotencyKey(c.Get("Idempotency-Key"))
-	if err != nil {
-		return Input{}, err
-	}
-	in := Input{OwnerID: h.userID(c), Kind: k, Visibility: v, SizeHint: int64(max(c.Request().Header.ContentLength(), 0)),
-		Network: httpx.TruncateIP(c.IP()), IdempotencyKey: key}
+	in.Kind, in.Visibility, in.AlbumID = k, v, nil
 	if a := f["album_id"]; a != "" {
 		in.AlbumID = &a
 	}

@@ -113,13 +113,13 @@ func (s *Service) resolveAlbum(ctx context.Context, in *Input) error {
 }
 
 // Upload streams body into the quarantine prefix and records the item.
-// Nothing is kept when it fails: the type is checked on the first bytes
-// before anything is written, a body past the limit aborts the object, and
-// the row is only written once the object is complete. Its bytes are
-// reserved from the quota before the first one is stored, so uploads sent
-// in parallel cannot pass the quota together. It returns the existing item
-// (dup true) when the same user already uploaded the same bytes into the
-// same album.
+// Nothing is kept when it fails (stage): the type is checked on the first
+// bytes before anything is written, a body past the limit aborts the
+// object, and the row is only written once the object is complete. Its
+// bytes are reserved from the quota before the first one is stored, so
+// uploads sent in parallel cannot pass the quota together. It returns the
+// existing item (dup true) when the same user already uploaded the same
+// bytes into the same album.
 func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media, bool, error) {
 	if err := s.admit(ctx, &in); err != nil {
 		return nil, false, err
@@ -127,41 +127,12 @@ func (s *Service) Upload(ctx context.Context, in Input, body io.Reader) (*Media,
 	if m, err := s.replay(ctx, in); err != nil || m != nil {
 		return m, m != nil, err // a retry: the body is not read
 	}
-	release, err := s.streaming(in.OwnerID, in.Network)
+	st, err := s.stage(ctx, in, s.cfg.MaxSize(in.Kind), body)
 	if err != nil {
 		return nil, false, err
 	}
-	defer release()
-	want := s.cfg.MaxSize(in.Kind)
-	if in.SizeHint > 0 {
-		want = min(want, in.SizeHint)
-	}
-	resID, limit, err := s.store.Reserve(ctx, in.OwnerID, want, s.cfg.Quota)
-	if err != nil {
-		return nil, false, err
-	}
-	defer func() {
-		if err := s.store.Release(context.WithoutCancel(ctx), resID); err != nil {
-			s.log.Warn("quota reservation left to expire", "err", err)
-		}
-	}()
-	quotaBound := limit < want
-	sn, err := sniff(body, limit)
-	if err != nil {
-		return nil, false, s.streamErr(err, quotaBound)
-	}
-	if !FormatAllowed(in.Kind, sn.format) {
-		return nil, false, ErrUnsupportedType
-	}
-	m := &Media{ID: ids.New(), OwnerID: in.OwnerID, Kind: in.Kind, ContentType: sn.format.ContentType(),
-		AlbumID: in.AlbumID, Visibility: in.Visibility, IdempotencyKey: in.IdempotencyKey}
-	key := RawKey(m.ID)
-	n, err := s.blobs.PutStream(ctx, key, sn, m.ContentType)
-	if err != nil {
-		return nil, false, s.streamErr(err, quotaBound)
-	}
-	m.Size, m.SHA256 = n, sn.sum.Sum(nil)
-	return s.record(ctx, m)
+	defer st.done()
+	return s.record(ctx, st.media(in))
 }
 
 // record inserts the row for a stored raw object, or hands back the
@@ -188,10 +159,7 @@ func (s *Service) record(ctx context.Context, m *Media) (*Media, bool, error) {
 		dup, err = s.narrowed(ctx, dup, m.Visibility)
 	}
 	if err != nil || dup != nil {
-		// No row will point at the new object: remove it now.
-		if derr := s.blobs.Delete(context.WithoutCancel(ctx), RawKey(m.ID)); derr != nil {
-			s.log.Warn("raw upload left for the sweep", "media_id", m.ID, "err", derr)
-		}
+		s.dropRaw(ctx, m.ID) // no row will point at the new object
 		return dup, dup != nil, err
 	}
 	// After commit. If this fails (or we crash here) the sweep finds the

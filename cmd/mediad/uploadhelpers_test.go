@@ -30,24 +30,32 @@ import (
 
 // upfile is one POST /v1/media as a client sends it. name and partType
 // are what the client claims about the file; the server must ignore them.
+// fileFirst sends the fields after the file part (wx.uploadFile does not
+// fix the order); query is a query string for the request ("" for none).
 type upfile struct {
 	kind, albumID, visibility string
 	name, partType            string
 	data                      []byte
+	fileFirst                 bool
+	query                     string
+}
+
+// path is the request path of f, with its query string.
+func (f upfile) path() string {
+	if f.query == "" {
+		return "/v1/media"
+	}
+	return "/v1/media?" + f.query
 }
 
 // multipartBody builds the form: the fields first, then the file part,
-// as wx.uploadFile sends it.
+// as wx.uploadFile usually sends it; the file first when f.fileFirst.
 func multipartBody(t *testing.T, f upfile) ([]byte, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	for _, kv := range [][2]string{{"kind", f.kind}, {"album_id", f.albumID}, {"visibility", f.visibility}} {
-		if kv[1] != "" {
-			if err := w.WriteField(kv[0], kv[1]); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if !f.fileFirst {
+		writeFields(t, w, f)
 	}
 	name, pt := f.name, f.partType
 	if name == "" {
@@ -64,17 +72,32 @@ func multipartBody(t *testing.T, f upfile) ([]byte, string) {
 		t.Fatal(err)
 	}
 	part.Write(f.data)
+	if f.fileFirst {
+		writeFields(t, w, f)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes(), w.FormDataContentType()
 }
 
+// writeFields writes f's non-empty fields as form fields.
+func writeFields(t *testing.T, w *multipart.Writer, f upfile) {
+	t.Helper()
+	for _, kv := range [][2]string{{"kind", f.kind}, {"album_id", f.albumID}, {"visibility", f.visibility}} {
+		if kv[1] != "" {
+			if err := w.WriteField(kv[0], kv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // upload posts f to /v1/media and checks the status; out may be nil.
 func (e *engine) upload(tok string, f upfile, want int, out any) []byte {
 	e.t.Helper()
 	body, ct := multipartBody(e.t, f)
-	req, _ := http.NewRequest("POST", e.base+"/v1/media", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", e.base+f.path(), bytes.NewReader(body))
 	req.Header.Set("Content-Type", ct)
 	return e.send(req, tok, want, out)
 }
@@ -408,7 +431,7 @@ func parts(data []byte, ps int) [][]byte {
 func (e *engine) uploadStatus(tok string, f upfile) (int, []byte) {
 	e.t.Helper()
 	body, ct := multipartBody(e.t, f)
-	req, _ := http.NewRequest("POST", e.base+"/v1/media", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", e.base+f.path(), bytes.NewReader(body))
 	req.Header.Set("Content-Type", ct)
 	return e.sendNoCheck(req, tok)
 }
