@@ -18,14 +18,14 @@ func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byt
 			policy_accepted_at FROM users WHERE id = $1) x`,
 		"media.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, kind, status,
 			coalesce(served_type, content_type) AS content_type, size_bytes, album_id, visibility, width, height,
-			duration_ms, created_at FROM media WHERE owner_id = $1 AND status <> 'deleting') x`,
+			duration_ms, created_at, taken_at, taken_at_source FROM media WHERE owner_id = $1 AND status <> 'deleting') x`,
 		"albums.json": `SELECT coalesce(json_agg(x ORDER BY x.joined_at), '[]') FROM (SELECT a.id, a.title, am.role,
 			am.joined_at, a.created_at FROM album_members am JOIN albums a ON a.id = am.album_id
 			WHERE am.user_id = $1 AND a.status = 'active') x`,
 		"notifications.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, kind, created_at
 			FROM notifications WHERE user_id = $1) x`,
 		"shares.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, album_id, media_id,
-			password_hash IS NOT NULL AS has_password, allow_download, expires_at, revoked_at, created_at,
+			password_hash IS NOT NULL AS has_password, allow_download, show_dates, expires_at, revoked_at, created_at,
 			(SELECT coalesce(sum(opens),0) FROM share_opens o WHERE o.share_id = shares.id) AS opens
 			FROM shares WHERE created_by = $1) x`,
 	}

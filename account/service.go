@@ -178,7 +178,7 @@ func (s *Service) deleteMedia(ctx context.Context, d *Deletion) error {
 		items, err := uploads.OwnedAfter(ctx, d.UserID, after, s.cfg.DeleteBatch)
 		var b blob.Batch
 		for _, m := range items {
-			keys, stored := upload.ObjectKeys(m.ID, m.Status, m.Kind)
+			keys, stored := upload.ObjectKeys(m)
 			b.IDs, b.Keys, b.Stored = append(b.IDs, m.ID), append(b.Keys, keys...), b.Stored+stored
 		}
 		return b, err

@@ -28,7 +28,7 @@ func (s *Service) RunDissolution(ctx context.Context, albumID string) (int64, er
 		items, err := s.store.DissolvingItems(ctx, albumID, after, s.cfg.DissolveBatch)
 		var b blob.Batch
 		for _, m := range items {
-			keys, stored := upload.ObjectKeys(m.ID, m.Status, m.Kind)
+			keys, stored := upload.ObjectKeys(m)
 			b.IDs, b.Keys, b.Stored = append(b.IDs, m.ID), append(b.Keys, keys...), b.Stored+stored
 		}
 		return b, err

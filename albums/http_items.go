@@ -1,6 +1,8 @@
 package albums
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/upload"
@@ -19,14 +21,23 @@ type itemView struct {
 	Placeholder *string           `json:"placeholder,omitempty"`
 	Mine        bool              `json:"mine"`
 	ThumbURL    string            `json:"thumb_url,omitempty"`
+	// TakenAt is when it was taken (else uploaded: TakenAtSource "upload").
+	TakenAt       time.Time `json:"taken_at"`
+	TakenAtSource string    `json:"taken_at_source"`
 }
 
-// Items handles GET /v1/albums/:id/items?cursor=&limit=.
+// Items handles GET /v1/albums/:id/items?order=&cursor=&limit=, newest
+// first by upload time (order=uploaded, the default) or capture time
+// (order=taken: the timeline).
 func (h *Handler) Items(c *fiber.Ctx) error {
+	order, err := upload.ParseOrder(c.Query("order"))
+	if err != nil {
+		return err
+	}
 	ctx, cancel := bounded(c)
 	defer cancel()
 	uid := h.userID(c)
-	items, next, err := h.svc.Items(ctx, c.Params("id"), uid, c.Query("cursor"), c.QueryInt("limit", 50))
+	items, next, err := h.svc.Items(ctx, c.Params("id"), uid, order, c.Query("cursor"), c.QueryInt("limit", 50))
 	if err != nil {
 		return err
 	}
@@ -34,12 +45,27 @@ func (h *Handler) Items(c *fiber.Ctx) error {
 	out := make([]itemView, len(items))
 	for i, m := range items {
 		out[i] = itemView{ID: m.ID, Kind: m.Kind, Status: m.Status, Visibility: m.Visibility, Width: m.Width,
-			Height: m.Height, DurationMS: m.DurationMS, Placeholder: m.Placeholder, Mine: m.OwnerID == uid}
+			Height: m.Height, DurationMS: m.DurationMS, Placeholder: m.Placeholder, Mine: m.OwnerID == uid,
+			TakenAt: m.TakenAt, TakenAtSource: m.TakenAtSource}
 		if m.Status == upload.StatusReady {
 			out[i].ThumbURL = h.uploads.SignedURL(h.baseURL, m.ID, upload.VariantThumb, "u:"+uid, exp)
 		}
 	}
 	return c.JSON(fiber.Map{"items": out, "next_cursor": next})
+}
+
+// Days handles GET /v1/albums/:id/days?cursor=&limit=: the album's
+// timeline, one entry per day with items the caller may see (count and
+// cover thumb), newest first; cursor is the last day of the previous page.
+func (h *Handler) Days(c *fiber.Ctx) error {
+	ctx, cancel := bounded(c)
+	defer cancel()
+	uid := h.userID(c)
+	days, next, err := h.svc.Days(ctx, c.Params("id"), uid, c.Query("cursor"), c.QueryInt("limit", 60))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"days": h.dayViews(days, uid), "next_cursor": next})
 }
 
 // RemoveItem handles DELETE /v1/albums/:id/items/:media_id.

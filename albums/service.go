@@ -19,6 +19,9 @@ type Config struct {
 	InviteTTL     time.Duration // default invitation lifetime; default 7 days
 	MaxInviteTTL  time.Duration // default 30 days
 	DissolveBatch int           // items per round; default 250 (x 4 objects = one 1000-key RemoveObjects call)
+	// TimeZone draws the timeline's days (GET /v1/albums/:id/days); set
+	// from MEDIA_TIMEZONE; default UTC.
+	TimeZone *time.Location
 }
 
 // Defaults fills zero values.
@@ -34,6 +37,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.DissolveBatch == 0 {
 		c.DissolveBatch = 250
+	}
+	if c.TimeZone == nil {
+		c.TimeZone = time.UTC
 	}
 	return c
 }
@@ -159,13 +165,14 @@ func (s *Service) SetCover(ctx context.Context, albumID, userID, mediaID string)
 	return s.store.Find(ctx, albumID, userID)
 }
 
-// Items lists the items the caller may see (members), newest first.
-func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, limit int) ([]*upload.Media, string, error) {
+// Items lists the items the caller may see (members), newest first in
+// order (upload or capture time).
+func (s *Service) Items(ctx context.Context, albumID, userID string, order upload.Order, cursor string, limit int) ([]*upload.Media, string, error) {
 	r, err := s.role(ctx, albumID, userID)
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := upload.ParseCursor(cursor)
+	after, err := upload.ParseCursor(cursor, order)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,7 +181,7 @@ func (s *Service) Items(ctx context.Context, albumID, userID, cursor string, lim
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := upload.Page(items, limit)
+	items, next := upload.Page(items, limit, order)
 	return items, next, nil
 }
 

@@ -57,6 +57,7 @@ type createRequest struct {
 	ExpiresIn     int64   `json:"expires_in"` // seconds
 	Password      *string `json:"password"`
 	AllowDownload bool    `json:"allow_download"`
+	ShowDates     bool    `json:"show_dates"`
 }
 
 // Create handles POST /v1/shares.
@@ -71,7 +72,8 @@ func (h *Handler) Create(c *fiber.Ctx) error {
 	ctx, cancel := bounded(c)
 	defer cancel()
 	l, tok, err := h.svc.Create(ctx, h.userID(c), CreateInput{AlbumID: in.AlbumID, MediaID: in.MediaID,
-		ExpiresIn: time.Duration(in.ExpiresIn) * time.Second, Password: in.Password, AllowDownload: in.AllowDownload})
+		ExpiresIn: time.Duration(in.ExpiresIn) * time.Second, Password: in.Password, AllowDownload: in.AllowDownload,
+		ShowDates: in.ShowDates})
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ type Link struct {
 	CreatedBy     string     `json:"-"`
 	HasPassword   bool       `json:"has_password"`
 	AllowDownload bool       `json:"allow_download"`
+	ShowDates     bool       `json:"show_dates"` // recipients see when items were taken
 	ExpiresAt     time.Time  `json:"expires_at"`
 	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`

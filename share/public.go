@@ -23,6 +23,9 @@ type PublicItem struct {
 	VideoURL    string  `json:"video_url,omitempty"`
 	PosterURL   string  `json:"poster_url,omitempty"`
 	DownloadURL string  `json:"download_url,omitempty"`
+	// TakenAt is when the item was taken, only on links made with
+	// show_dates (and only a real capture time, not an upload time).
+	TakenAt *time.Time `json:"taken_at,omitempty"`
 }
 
 // PublicView is what GET /v1/public/shares/:token returns.
@@ -86,7 +89,7 @@ func (s *Service) open(ctx context.Context, base, token, unlock, cursor string, 
 	if !s.unlocked(l, unlock) {
 		return nil, nil, ErrLocked
 	}
-	after, err := upload.ParseCursor(cursor)
+	after, err := upload.ParseCursor(cursor, upload.OrderUploaded)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,7 +169,7 @@ func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit
 	if err != nil {
 		return nil, "", err
 	}
-	items, next := upload.Page(items, limit)
+	items, next := upload.Page(items, limit, upload.OrderUploaded)
 	return items, next, nil
 }
 
@@ -178,10 +181,17 @@ func (s *Service) publicItem(base string, l *Link, m *upload.Media, exp time.Tim
 	if m.Kind == upload.KindVideo {
 		it.Type = "video"
 		it.VideoURL = url(upload.VariantOriginal)
+		if upload.PlayKey(m) != "" { // plays on every phone and browser
+			it.VideoURL = url(upload.VariantPlay)
+		}
 		it.PosterURL = url(upload.VariantPoster)
 	}
 	if l.AllowDownload {
 		it.DownloadURL = url(upload.VariantDownload)
+	}
+	if l.ShowDates && m.TakenAtSource != upload.TakenFromUpload {
+		t := m.TakenAt.In(s.cfg.TimeZone)
+		it.TakenAt = &t
 	}
 	return it
 }

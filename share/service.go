@@ -28,6 +28,9 @@ type Config struct {
 	// default 32 MiB, negative turns the cache off.
 	ViewCacheBytes int
 	ViewCacheTTL   time.Duration // default 1 minute, capped at half of MEDIA_URL_TTL (pages hold signed URLs)
+	// TimeZone shows capture dates on show_dates links; set from
+	// MEDIA_TIMEZONE; default UTC.
+	TimeZone *time.Location
 }
 
 // Defaults fills zero values.
@@ -40,6 +43,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.UnlockTTL == 0 {
 		c.UnlockTTL = time.Hour
+	}
+	if c.TimeZone == nil {
+		c.TimeZone = time.UTC
 	}
 	if c.UnlockTriesPerNetwork == 0 {
 		c.UnlockTriesPerNetwork = 5
@@ -103,6 +109,9 @@ type CreateInput struct {
 	ExpiresIn     time.Duration
 	Password      *string
 	AllowDownload bool
+	// ShowDates lets recipients see when each item was taken; off by
+	// default (a date can say more about people than the creator means to).
+	ShowDates bool
 }
 
 // Create makes a link. Album links: owner or contributor of the album
@@ -134,7 +143,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (*L
 		}
 		pw = h
 	}
-	l := &Link{AlbumID: in.AlbumID, MediaID: in.MediaID, CreatedBy: userID, AllowDownload: in.AllowDownload,
+	l := &Link{AlbumID: in.AlbumID, MediaID: in.MediaID, CreatedBy: userID, AllowDownload: in.AllowDownload, ShowDates: in.ShowDates,
 		ExpiresAt: s.now().Add(ttl).UTC().Truncate(time.Second)}
 	tok, err := s.store.Create(ctx, l, pw)
 	return l, tok, err

@@ -30,18 +30,18 @@ ELSE EXISTS (
 	AND (m.album_id IS NULL OR ` + upload.MemberRoleSQL("m.album_id", "s.created_by") + ` IS NOT NULL))
 END`
 
-var linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+var linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.show_dates, s.expires_at, s.revoked_at,
 	s.created_at, coalesce((SELECT sum(opens) FROM share_opens o WHERE o.share_id = s.id), 0),
 	(SELECT to_char(max(day), 'YYYY-MM-DD') FROM share_opens o WHERE o.share_id = s.id),
 	` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
 
 // resolveCols is linkCols without the open statistics.
-var resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.expires_at, s.revoked_at,
+var resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.show_dates, s.expires_at, s.revoked_at,
 	s.created_at, 0, NULL::text, ` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
 
 func scanLink(row pgx.Row) (*Link, error) {
 	var l Link
-	err := row.Scan(&l.ID, &l.AlbumID, &l.MediaID, &l.CreatedBy, &l.passwordHash, &l.AllowDownload, &l.ExpiresAt,
+	err := row.Scan(&l.ID, &l.AlbumID, &l.MediaID, &l.CreatedBy, &l.passwordHash, &l.AllowDownload, &l.ShowDates, &l.ExpiresAt,
 		&l.RevokedAt, &l.CreatedAt, &l.Opens, &l.LastOpenedDay, &l.targetLive, &l.title)
 	if db.IsNoRows(err) {
 		return nil, ErrNotFound
@@ -55,8 +55,8 @@ func (s *Store) Create(ctx context.Context, l *Link, pwHash []byte) (string, err
 	tok := ids.Token()
 	l.ID = ids.New()
 	err := s.q.QueryRow(ctx, `INSERT INTO shares (id, token_hash, album_id, media_id, created_by, password_hash,
-		allow_download, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING created_at`,
-		l.ID, ids.Hash(tok), l.AlbumID, l.MediaID, l.CreatedBy, pwHash, l.AllowDownload, l.ExpiresAt).Scan(&l.CreatedAt)
+		allow_download, show_dates, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING created_at`,
+		l.ID, ids.Hash(tok), l.AlbumID, l.MediaID, l.CreatedBy, pwHash, l.AllowDownload, l.ShowDates, l.ExpiresAt).Scan(&l.CreatedAt)
 	l.HasPassword = pwHash != nil
 	return tok, err
 }

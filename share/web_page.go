@@ -84,6 +84,7 @@ type itemView struct {
 	Width       int
 	Height      int
 	Placeholder template.URL
+	Taken       string // when it was taken: only on show_dates links
 }
 
 func render(c *fiber.Ctx, status int, name string, p *page) error {
@@ -136,6 +137,9 @@ func itemPage(token string, v *PublicView, inAlbum bool) *page {
 		Width: w, Height: h, Placeholder: placeholderURI(it.Placeholder, w, h)}
 	if iv.Video {
 		iv.Src = it.VideoURL
+	}
+	if it.TakenAt != nil { // already in the configured zone
+		iv.Taken = it.TakenAt.Format("2 Jan 2006, 15:04 MST")
 	}
 	p := &page{PageTitle: title(v), Heading: title(v), Expires: expires(v.ExpiresAt), Item: iv}
 	if inAlbum {

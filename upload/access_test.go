@@ -115,18 +115,49 @@ func TestParseRange(t *testing.T) {
 
 func TestCursorRoundTripAndRejectsForgeries(t *testing.T) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 123456000, time.UTC)
-	c := Cursor{At: at, ID: "0123456789abcdef0123456789abcdef"}
-	got, err := ParseCursor(c.String())
-	if err != nil || !got.At.Equal(at) || got.ID != c.ID {
-		t.Fatalf("round trip: %+v, %v", got, err)
-	}
-	for _, bad := range []string{"!!", "bm90LWEtY3Vyc29y", Cursor{At: at, ID: "short"}.String()} {
-		if _, err := ParseCursor(bad); err == nil {
-			t.Errorf("ParseCursor(%q) accepted", bad)
+	for _, o := range []Order{OrderUploaded, OrderTaken} {
+		c := Cursor{At: at, ID: "0123456789abcdef0123456789abcdef", By: o}
+		got, err := ParseCursor(c.String(), o)
+		if err != nil || !got.At.Equal(at) || got.ID != c.ID || got.By != o {
+			t.Fatalf("round trip %s: %+v, %v", o, got, err)
+		}
+		for _, bad := range []string{"!!", "bm90LWEtY3Vyc29y", Cursor{At: at, ID: "short", By: o}.String()} {
+			if _, err := ParseCursor(bad, o); err == nil {
+				t.Errorf("ParseCursor(%q) accepted", bad)
+			}
+		}
+		if z, err := ParseCursor("", o); err != nil || z.TimeOrNil() != nil || z.By != o {
+			t.Errorf("empty cursor: %+v, %v", z, err)
 		}
 	}
-	if z, err := ParseCursor(""); err != nil || z.TimeOrNil() != nil {
-		t.Errorf("empty cursor: %+v, %v", z, err)
+	// A cursor made for one order is refused by a list in the other: its
+	// time is another column's.
+	up := Cursor{At: at, ID: "0123456789abcdef0123456789abcdef", By: OrderUploaded}
+	if _, err := ParseCursor(up.String(), OrderTaken); err == nil {
+		t.Error("an upload-order cursor was accepted for the timeline")
+	}
+}
+
+func TestTakenAt(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	up := now.Add(-time.Hour)
+	for name, c := range map[string]struct {
+		found   time.Time
+		want    time.Time
+		wantSrc string
+	}{
+		"none":             {time.Time{}, up, TakenFromUpload},
+		"plausible":        {time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), TakenFromEXIF},
+		"1990 exactly":     {time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), TakenFromEXIF},
+		"unset clock 1980": {time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), up, TakenFromUpload},
+		"ahead by 23h":     {now.Add(23 * time.Hour), now.Add(23 * time.Hour), TakenFromEXIF},
+		"ahead by 25h":     {now.Add(25 * time.Hour), up, TakenFromUpload},
+		"far future 2099":  {time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), up, TakenFromUpload},
+	} {
+		got, src := TakenAt(c.found, TakenFromEXIF, up, now)
+		if !got.Equal(c.want) || src != c.wantSrc {
+			t.Errorf("%s: TakenAt = %v %s, want %v %s", name, got, src, c.want, c.wantSrc)
+		}
 	}
 }
 

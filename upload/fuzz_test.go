@@ -59,27 +59,37 @@ func FuzzParseRange(f *testing.F) {
 
 func FuzzParseCursor(f *testing.F) {
 	at := time.Date(2026, 12, 1, 10, 0, 0, 123456000, time.UTC)
-	valid := Cursor{At: at, ID: "0123456789abcdef0123456789abcdef"}
-	for _, s := range []string{"", valid.String(), "!!", "bm90LWEtY3Vyc29y", Cursor{At: at, ID: "short"}.String(),
+	valid := Cursor{At: at, ID: "0123456789abcdef0123456789abcdef", By: OrderUploaded}
+	taken := Cursor{At: at, ID: valid.ID, By: OrderTaken}
+	for _, s := range []string{"", valid.String(), taken.String(), "!!", "bm90LWEtY3Vyc29y", Cursor{At: at, ID: "short"}.String(),
 		Cursor{At: time.UnixMicro(-1 << 63), ID: valid.ID}.String()} {
-		f.Add(s, at.UnixMicro())
+		f.Add(s, at.UnixMicro(), false)
+		f.Add(s, at.UnixMicro(), true)
 	}
-	f.Fuzz(func(t *testing.T, s string, us int64) {
+	f.Fuzz(func(t *testing.T, s string, us int64, byTaken bool) {
+		o, other := OrderUploaded, OrderTaken
+		if byTaken {
+			o, other = other, o
+		}
 		// Whatever the server accepts, it would have made itself: the
 		// cursor re-encodes to a string that parses back to it.
-		if c, err := ParseCursor(s); err == nil {
-			if (c.ID == "") != (s == "") {
-				t.Fatalf("ParseCursor(%q) = %+v", s, c)
+		if c, err := ParseCursor(s, o); err == nil {
+			if (c.ID == "") != (s == "") || c.By != o {
+				t.Fatalf("ParseCursor(%q, %s) = %+v", s, o, c)
 			}
-			back, err := ParseCursor(c.String())
+			back, err := ParseCursor(c.String(), o)
 			if err != nil || back != c {
 				t.Fatalf("ParseCursor(%q) = %+v; its String %q parses to %+v, %v", s, c, c.String(), back, err)
 			}
 		}
-		// And every cursor the server makes (microsecond times) parses back.
-		c := Cursor{At: time.UnixMicro(us).UTC(), ID: valid.ID}
-		if back, err := ParseCursor(c.String()); err != nil || back != c {
+		// Every cursor the server makes (microsecond times) parses back,
+		// and only for the order it was made for.
+		c := Cursor{At: time.UnixMicro(us).UTC(), ID: valid.ID, By: o}
+		if back, err := ParseCursor(c.String(), o); err != nil || back != c {
 			t.Fatalf("cursor at %d µs: %q parses to %+v, %v", us, c.String(), back, err)
+		}
+		if _, err := ParseCursor(c.String(), other); err == nil {
+			t.Fatalf("a %s cursor was accepted for order %s", o, other)
 		}
 	})
 }

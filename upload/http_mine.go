@@ -42,10 +42,15 @@ func (h *Handler) SetVisibility(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"media": h.view(m, h.userID(c))})
 }
 
-// Mine handles GET /v1/me/media?cursor=&limit=: everything the caller
-// uploaded, in any album, even albums they have left.
+// Mine handles GET /v1/me/media?order=&cursor=&limit=: everything the
+// caller uploaded, in any album, even albums they have left, newest first
+// by upload time (order=uploaded, the default) or capture time (taken).
 func (h *Handler) Mine(c *fiber.Ctx) error {
-	after, err := ParseCursor(c.Query("cursor"))
+	order, err := ParseOrder(c.Query("order"))
+	if err != nil {
+		return err
+	}
+	after, err := ParseCursor(c.Query("cursor"), order)
 	if err != nil {
 		return err
 	}
@@ -57,7 +62,7 @@ func (h *Handler) Mine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next := Page(items, limit)
+	items, next := Page(items, limit, order)
 	out := make([]View, len(items))
 	for i, m := range items {
 		out[i] = h.view(m, uid)

@@ -107,8 +107,16 @@ type Media struct {
 	ServedType  *string // content type of the stripped original
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	Attempts    int    // times the sweep enqueued it again (a lost or crashing task)
-	Hidden      string // why it is hidden from all but its uploader ("": it is not)
+	// TakenAt is when the photo or video was taken, else when it was
+	// uploaded; TakenAtSource says which (TakenFrom*).
+	TakenAt       time.Time
+	TakenAtSource string
+	// PlayStatus is how far the video's play variant got (Play*); "" for
+	// anything but a ready video. PlayFailReason says why it failed.
+	PlayStatus     string
+	PlayFailReason *string
+	Attempts       int    // times the sweep enqueued it again (a lost or crashing task)
+	Hidden         string // why it is hidden from all but its uploader ("": it is not)
 	// IdempotencyKey is the client's key for the request that created the
 	// item; written on insert, not read back.
 	IdempotencyKey string
@@ -131,7 +139,35 @@ const (
 	VariantPoster   Variant = "poster" // videos only
 	// VariantDownload serves the stripped original as an attachment.
 	VariantDownload Variant = "download"
+	// VariantPlay is a video as every phone plays it (H.264/AAC MP4, long
+	// edge 1280 at most): a transcode, or the stripped original when it
+	// already is one (PlayStatus says which).
+	VariantPlay Variant = "play"
 )
+
+// The life of a video's play variant, after the item is ready:
+//
+//	pending -> ready      the transcode is stored at ObjectKey(id, VariantPlay)
+//	pending -> original   the stripped original plays everywhere: play serves it
+//	pending -> failed     the transcode failed for good (PlayFailReason);
+//	                      the stripped original stays served
+const (
+	PlayPending  = "pending"
+	PlayReady    = "ready"
+	PlayOriginal = "original"
+	PlayFailed   = "failed"
+)
+
+// PlayKey is the object play serves for m, "" while it has none.
+func PlayKey(m *Media) string {
+	switch m.PlayStatus {
+	case PlayReady:
+		return ObjectKey(m.ID, VariantPlay)
+	case PlayOriginal:
+		return ObjectKey(m.ID, VariantOriginal)
+	}
+	return ""
+}
 
 // Variants returns the variants a ready item of kind k has.
 func Variants(k Kind) []Variant {
@@ -164,22 +200,29 @@ func ObjectKey(id string, v Variant) string {
 // ObjectPrefix holds every processed object of an item.
 func ObjectPrefix(id string) string { return MediaPrefix + id + "/" }
 
-// ObjectKeys returns the keys to delete for an item in status st of kind
-// k, and how many of them its state says exist. A ready item has its
-// variants (its raw upload went when processing ended); a processing one
-// its raw upload and perhaps variants from an interrupted run; a failed
-// one nothing. Anything uncertain is listed anyway: removing a missing key
-// is harmless, leaving a stray copy is not (the reconciling sweep is the
-// backstop).
-func ObjectKeys(id string, st Status, k Kind) (keys []string, stored int) {
-	for _, v := range Variants(k) {
-		keys = append(keys, ObjectKey(id, v))
+// ObjectKeys returns the keys to delete for item m, and how many of them
+// its state says exist. A ready item has its variants (its raw upload went
+// when processing ended), and a video its play transcode once that is
+// ready; a processing one its raw upload and perhaps variants from an
+// interrupted run; a failed one nothing. Anything uncertain is listed
+// anyway: removing a missing key is harmless, leaving a stray copy is not
+// (the reconciling sweep is the backstop).
+func ObjectKeys(m *Media) (keys []string, stored int) {
+	for _, v := range Variants(m.Kind) {
+		keys = append(keys, ObjectKey(m.ID, v))
 	}
-	switch st {
+	if m.Kind == KindVideo {
+		keys = append(keys, ObjectKey(m.ID, VariantPlay))
+	}
+	switch m.Status {
 	case StatusReady:
-		return keys, len(keys)
+		stored = len(Variants(m.Kind))
+		if m.PlayStatus == PlayReady {
+			stored++
+		}
+		return keys, stored
 	case StatusFailed:
-		return append(keys, RawKey(id)), 0
+		return append(keys, RawKey(m.ID)), 0
 	}
-	return append(keys, RawKey(id)), 1
+	return append(keys, RawKey(m.ID)), 1
 }

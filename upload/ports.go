@@ -13,6 +13,7 @@ import (
 type Enqueuer interface {
 	EnqueueProcess(ctx context.Context, mediaID string, kind Kind) error
 	EnqueueDelete(ctx context.Context, mediaID string) error
+	EnqueuePlay(ctx context.Context, mediaID string) error
 }
 
 // Blobs is what upload needs from the object store.

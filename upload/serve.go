@@ -74,7 +74,7 @@ func (h *Handler) ServeFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if variant == VariantPoster && m.Kind != KindVideo {
+	if (variant == VariantPoster && m.Kind != KindVideo) || (variant == VariantPlay && PlayKey(m) == "") {
 		return ErrNotFound
 	}
 	return h.stream(c, m, variant, g.Expires)
@@ -82,7 +82,7 @@ func (h *Handler) ServeFile(c *fiber.Ctx) error {
 
 func validVariant(v Variant) bool {
 	switch v {
-	case VariantOriginal, VariantPreview, VariantThumb, VariantCard, VariantPoster, VariantDownload:
+	case VariantOriginal, VariantPreview, VariantThumb, VariantCard, VariantPoster, VariantDownload, VariantPlay:
 		return true
 	}
 	return false
@@ -90,6 +90,9 @@ func validVariant(v Variant) bool {
 
 func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error {
 	key := ObjectKey(m.ID, v)
+	if v == VariantPlay {
+		key = PlayKey(m)
+	}
 	// The response body streams after this handler returns, so its
 	// context must not be cancelled here; WriteTimeout bounds it.
 	ctx := context.WithoutCancel(c.UserContext())
@@ -130,6 +133,9 @@ func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error
 }
 
 func servedType(m *Media, v Variant) (string, string) {
+	if v == VariantPlay {
+		return "video/mp4", "mp4"
+	}
 	if v != VariantOriginal && v != VariantDownload {
 		return "image/jpeg", "jpg"
 	}

@@ -23,12 +23,14 @@ const MediaColumns = mediaCols
 func ScanMedia(row pgx.Row) (*Media, error) { return scanMedia(row) }
 
 const mediaCols = `m.id, m.owner_id, m.kind, m.status, m.fail_reason, m.content_type, m.size_bytes, m.sha256,
-	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at, m.attempts, coalesce(m.hidden_reason, '')`
+	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at, m.attempts, coalesce(m.hidden_reason, ''),
+	m.taken_at, m.taken_at_source, coalesce(m.play_status, ''), m.play_fail_reason`
 
 func scanMedia(row pgx.Row) (*Media, error) {
 	var m Media
 	err := row.Scan(&m.ID, &m.OwnerID, &m.Kind, &m.Status, &m.FailReason, &m.ContentType, &m.Size, &m.SHA256,
-		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt, &m.Attempts, &m.Hidden)
+		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt, &m.Attempts, &m.Hidden,
+		&m.TakenAt, &m.TakenAtSource, &m.PlayStatus, &m.PlayFailReason)
 	if db.IsNoRows(err) {
 		return nil, ErrNotFound
 	}
@@ -141,11 +143,11 @@ func (s *Store) SetVisibility(ctx context.Context, id, ownerID string, v Visibil
 }
 
 // ListOwned returns the items ownerID uploaded, in any album but a
-// dissolving one, newest first, after the keyset cursor (zero cursor: from
-// the top).
+// dissolving one, newest first in the cursor's order, after the keyset
+// cursor (zero cursor: from the top).
 func (s *Store) ListOwned(ctx context.Context, ownerID string, after Cursor, limit int) ([]*Media, error) {
 	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.owner_id = $1 AND m.status <> 'deleting' AND `+AlbumActiveSQL+`
-		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
+		AND `+after.By.KeysetSQL("$2", "$3")+` LIMIT $4`,
 		ownerID, after.TimeOrNil(), after.ID, limit)
 	if err != nil {
 		return nil, err
@@ -227,6 +229,10 @@ type Ready struct {
 	DurationMS    *int64
 	Placeholder   string
 	ServedType    string
+	// TakenAt and TakenAtSource: see TakenAt (the function); a zero
+	// TakenAt keeps the upload time.
+	TakenAt       time.Time
+	TakenAtSource string
 }
 
 // MarkReady moves an item from processing to ready with what processing
@@ -236,14 +242,41 @@ type Ready struct {
 // other owners' rows (an avatar on the user, a cover on the album) are the
 // caller's, in the same transaction (worker).
 func (s *Store) MarkReady(ctx context.Context, id string, r Ready) (*Media, error) {
+	var taken *time.Time
+	if !r.TakenAt.IsZero() {
+		taken = &r.TakenAt
+	}
 	m, err := scanMedia(s.q.QueryRow(ctx, `UPDATE media m SET status = 'ready', width = $2, height = $3, duration_ms = $4,
-		placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now()
+		placeholder = $5, served_type = $6, fail_reason = NULL, updated_at = now(),
+		play_status = CASE WHEN m.kind = 'video' THEN 'pending' END, attempts = 0,
+		taken_at = coalesce($7, m.created_at), taken_at_source = CASE WHEN $7::timestamptz IS NULL THEN 'upload' ELSE $8 END
 		WHERE m.id = $1 AND m.status = 'processing' AND `+AlbumActiveSQL+` RETURNING `+mediaCols,
-		id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType))
+		id, r.Width, r.Height, r.DurationMS, r.Placeholder, r.ServedType, taken, r.TakenAtSource))
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
 	return m, err
+}
+
+// SetPlay records the outcome of a video's play variant (PlayReady,
+// PlayOriginal or PlayFailed with a reason) and reports whether the item
+// was still a ready video waiting for it; when it was not (deleted,
+// dissolving, done by another run), the caller removes what it stored.
+func (s *Store) SetPlay(ctx context.Context, id, status string, reason *string) (bool, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE media m SET play_status = $2, play_fail_reason = $3, updated_at = now()
+		WHERE m.id = $1 AND m.status = 'ready' AND m.play_status = 'pending' AND `+AlbumActiveSQL, id, status, reason)
+	return tag.RowsAffected() == 1, err
+}
+
+// PlayPending returns ready videos whose play variant has been pending
+// since before before (a lost task); the sweep enqueues them again.
+func (s *Store) PlayPending(ctx context.Context, before time.Time, limit int) ([]*Media, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.status = 'ready' AND m.play_status = 'pending'
+		AND m.updated_at < $1 ORDER BY m.updated_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
 }
 
 // MarkFailed records that processing will never succeed, with a reason code.

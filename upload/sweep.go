@@ -68,6 +68,7 @@ type SweepReport struct {
 	StuckRequeued    int      `json:"stuck_requeued"`
 	StuckFailed      int      `json:"stuck_failed"`
 	DeletesRequeued  int      `json:"deletes_requeued"`
+	PlayRequeued     int      `json:"play_requeued"`
 	MultipartAborted int      `json:"multipart_aborted"`
 	OrphanSample     []string `json:"orphan_sample,omitempty"`
 	MissingRowsByID  []string `json:"missing_ids,omitempty"`
@@ -244,6 +245,9 @@ func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) er
 		}
 		r.StuckRequeued++
 	}
+	if err := s.requeuePlay(ctx, now, r); err != nil {
+		return err
+	}
 	deleting, err := s.store.Deleting(ctx, now.Add(-s.cfg.StuckAfter), 500)
 	if err != nil {
 		return err
@@ -300,4 +304,33 @@ func (s *Sweeper) multipart(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+var reasonStuck = ReasonStuck
+
+// requeuePlay enqueues again the play variants still pending long after
+// their video turned ready (the enqueue after MarkReady was lost, or the
+// migration marked an older video pending). Every try of a play task ends
+// in a final state, so nothing comes back forever.
+func (s *Sweeper) requeuePlay(ctx context.Context, now time.Time, r *SweepReport) error {
+	pending, err := s.store.PlayPending(ctx, now.Add(-s.cfg.StuckAfter), 500)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if m.Attempts >= s.cfg.MaxRequeues { // its task kills every worker that takes it
+			if _, err := s.store.SetPlay(ctx, m.ID, PlayFailed, &reasonStuck); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.store.Touch(ctx, m.ID); err != nil {
+			return err
+		}
+		if err := s.queue.EnqueuePlay(ctx, m.ID); err != nil {
+			return err
+		}
+		r.PlayRequeued++
+	}
+	return nil
 }

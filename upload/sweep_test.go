@@ -29,6 +29,7 @@ func (q *sweepQueue) EnqueueProcess(_ context.Context, id string, _ Kind) error 
 	return nil
 }
 func (q *sweepQueue) EnqueueDelete(context.Context, string) error { return nil }
+func (q *sweepQueue) EnqueuePlay(context.Context, string) error   { return nil }
 
 // TestSweepGivesUpOnAnItemThatNeverFinishes: an item whose task never
 // finishes (it kills every worker that takes it) is enqueued again

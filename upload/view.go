@@ -8,30 +8,41 @@ import (
 
 // View is the API form of a media item.
 type View struct {
-	ID           string             `json:"id"`
-	Kind         Kind               `json:"kind"`
-	Status       Status             `json:"status"`
-	FailReason   *string            `json:"fail_reason,omitempty"`
-	ContentType  string             `json:"content_type"`
-	Size         int64              `json:"size"`
-	AlbumID      *string            `json:"album_id"`
-	Visibility   Visibility         `json:"visibility"`
-	Width        *int               `json:"width,omitempty"`
-	Height       *int               `json:"height,omitempty"`
-	DurationMS   *int64             `json:"duration_ms,omitempty"`
-	Placeholder  *string            `json:"placeholder,omitempty"`
-	Mine         bool               `json:"mine"`
-	CreatedAt    time.Time          `json:"created_at"`
-	URLs         map[Variant]string `json:"urls,omitempty"`
-	URLsExpireAt *time.Time         `json:"urls_expire_at,omitempty"`
+	ID          string     `json:"id"`
+	Kind        Kind       `json:"kind"`
+	Status      Status     `json:"status"`
+	FailReason  *string    `json:"fail_reason,omitempty"`
+	ContentType string     `json:"content_type"`
+	Size        int64      `json:"size"`
+	AlbumID     *string    `json:"album_id"`
+	Visibility  Visibility `json:"visibility"`
+	Width       *int       `json:"width,omitempty"`
+	Height      *int       `json:"height,omitempty"`
+	DurationMS  *int64     `json:"duration_ms,omitempty"`
+	Placeholder *string    `json:"placeholder,omitempty"`
+	Mine        bool       `json:"mine"`
+	CreatedAt   time.Time  `json:"created_at"`
+	// TakenAt is when it was taken, else when it was uploaded
+	// (TakenAtSource: exif, video or upload); only in views of an item the
+	// viewer may see, like everything here.
+	TakenAt       time.Time `json:"taken_at"`
+	TakenAtSource string    `json:"taken_at_source"`
+	// PlayStatus (videos): pending until urls has "play", then ready,
+	// original (play is the stripped original) or failed (PlayFailReason
+	// to the uploader; the original still plays where HEVC does).
+	PlayStatus     string             `json:"play_status,omitempty"`
+	PlayFailReason *string            `json:"play_fail_reason,omitempty"`
+	URLs           map[Variant]string `json:"urls,omitempty"`
+	URLsExpireAt   *time.Time         `json:"urls_expire_at,omitempty"`
 }
 
 func (h *Handler) view(m *Media, viewerID string) View {
 	v := View{ID: m.ID, Kind: m.Kind, Status: m.Status, ContentType: m.ContentType, Size: m.Size, AlbumID: m.AlbumID,
 		Visibility: m.Visibility, Width: m.Width, Height: m.Height, DurationMS: m.DurationMS,
-		Placeholder: m.Placeholder, Mine: m.OwnerID == viewerID, CreatedAt: m.CreatedAt}
+		Placeholder: m.Placeholder, Mine: m.OwnerID == viewerID, CreatedAt: m.CreatedAt,
+		TakenAt: m.TakenAt, TakenAtSource: m.TakenAtSource, PlayStatus: m.PlayStatus}
 	if v.Mine {
-		v.FailReason = m.FailReason
+		v.FailReason, v.PlayFailReason = m.FailReason, m.PlayFailReason
 	}
 	if m.Status == StatusReady {
 		exp := time.Now().Add(h.svc.cfg.URLTTL).Truncate(time.Second)
@@ -55,6 +66,9 @@ func (s *Service) SignedURLs(base string, m *Media, viewer string, exp time.Time
 	urls := map[Variant]string{}
 	for _, v := range Variants(m.Kind) {
 		urls[v] = s.SignedURL(base, m.ID, v, viewer, exp)
+	}
+	if PlayKey(m) != "" {
+		urls[VariantPlay] = s.SignedURL(base, m.ID, VariantPlay, viewer, exp)
 	}
 	return urls
 }

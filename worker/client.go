@@ -59,6 +59,11 @@ func (c *Client) EnqueueProcess(ctx context.Context, mediaID string, kind upload
 	return c.enqueue(ctx, processSpec(mediaID, kind, c.cfg))
 }
 
+// EnqueuePlay queues the play variant of a ready video.
+func (c *Client) EnqueuePlay(ctx context.Context, mediaID string) error {
+	return c.enqueue(ctx, playSpec(mediaID, c.cfg))
+}
+
 // EnqueueDelete queues removal of a deleted media item's objects.
 func (c *Client) EnqueueDelete(ctx context.Context, mediaID string) error {
 	return c.enqueue(ctx, deleteSpec(mediaID, c.cfg))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -44,11 +45,14 @@ type MediaBlobs interface {
 type Processor interface {
 	Image(ctx context.Context, raw []byte) (*process.ImageResult, error)
 	Video(ctx context.Context, inPath, outPath string) (*process.VideoResult, error)
+	Play(ctx context.Context, inPath, outPath string) (*process.PlayResult, error)
 }
 
-// Deletes queues removal of an item's objects (Client).
+// Deletes queues removal of an item's objects and a video's play variant
+// (Client).
 type Deletes interface {
 	EnqueueDelete(ctx context.Context, mediaID string) error
+	EnqueuePlay(ctx context.Context, mediaID string) error
 }
 
 // ReasonTooLarge is the fail reason of a raw image larger than its kind's
@@ -58,6 +62,7 @@ const ReasonTooLarge = "too_large"
 // Media processes and deletes media items.
 type Media struct {
 	store   MediaStore
+	plays   PlayStore
 	ready   ReadyRecorder
 	blobs   MediaBlobs
 	proc    Processor
@@ -71,8 +76,8 @@ type Media struct {
 
 // NewMedia returns the media task handlers; maxSize is the upload limit of
 // each kind, which bounds how much of a raw image is read into memory.
-func NewMedia(store MediaStore, ready ReadyRecorder, blobs MediaBlobs, proc Processor, deletes Deletes, maxSize func(upload.Kind) int64, log *slog.Logger) *Media {
-	return &Media{store: store, ready: ready, blobs: blobs, proc: proc, deletes: deletes, maxSize: maxSize, log: log, retrying: Retrying}
+func NewMedia(store MediaStore, plays PlayStore, ready ReadyRecorder, blobs MediaBlobs, proc Processor, deletes Deletes, maxSize func(upload.Kind) int64, log *slog.Logger) *Media {
+	return &Media{store: store, plays: plays, ready: ready, blobs: blobs, proc: proc, deletes: deletes, maxSize: maxSize, log: log, retrying: Retrying}
 }
 
 // ProcessTask handles media:process. It is idempotent: derived objects go
@@ -111,6 +116,9 @@ func (h *Media) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		if err := h.store.MarkDeleting(ctx, replaced); err == nil {
 			_ = h.deletes.EnqueueDelete(ctx, replaced) // a lost enqueue is found by the sweep
 		}
+	}
+	if done.Kind == upload.KindVideo {
+		_ = h.deletes.EnqueuePlay(ctx, done.ID) // a lost enqueue is found by the sweep
 	}
 	return h.dropRaw(ctx, m.ID)
 }
@@ -217,7 +225,9 @@ func (h *Media) image(ctx context.Context, m *upload.Media) (*upload.Ready, erro
 			return nil, err
 		}
 	}
-	return &upload.Ready{Width: res.Width, Height: res.Height, Placeholder: res.Placeholder, ServedType: res.OriginalType}, nil
+	r := &upload.Ready{Width: res.Width, Height: res.Height, Placeholder: res.Placeholder, ServedType: res.OriginalType}
+	r.TakenAt, r.TakenAtSource = upload.TakenAt(res.TakenAt, upload.TakenFromEXIF, m.CreatedAt, time.Now())
+	return r, nil
 }
 
 // video needs seekable files for ffmpeg: the raw upload is copied to a
@@ -255,7 +265,9 @@ func (h *Media) video(ctx context.Context, m *upload.Media) (*upload.Ready, erro
 		}
 	}
 	dur := res.DurationMS
-	return &upload.Ready{Width: res.Width, Height: res.Height, DurationMS: &dur, Placeholder: res.Placeholder, ServedType: "video/mp4"}, nil
+	r := &upload.Ready{Width: res.Width, Height: res.Height, DurationMS: &dur, Placeholder: res.Placeholder, ServedType: "video/mp4"}
+	r.TakenAt, r.TakenAtSource = upload.TakenAt(res.TakenAt, upload.TakenFromVideo, m.CreatedAt, time.Now())
+	return r, nil
 }
 
 func (h *Media) download(ctx context.Context, key, path string) error {

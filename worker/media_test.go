@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hibiken/asynq"
@@ -59,6 +61,17 @@ func (f *fakeStore) MarkDeleting(_ context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeStore) SetPlay(_ context.Context, id, status string, reason *string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.items[id]
+	if !ok || m.Status != upload.StatusReady || m.PlayStatus != upload.PlayPending {
+		return false, nil
+	}
+	m.PlayStatus, m.PlayFailReason = status, reason
+	return true, nil
+}
+
 func (f *fakeStore) DeleteRow(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -69,15 +82,17 @@ func (f *fakeStore) DeleteRow(_ context.Context, id string) error {
 type fakeReady struct {
 	gone     bool   // the row was not processing any more
 	replaced string // avatar replaced
+	kind     upload.Kind
 	calls    []string
+	got      []upload.Ready
 }
 
-func (f *fakeReady) MarkReady(_ context.Context, id string, _ upload.Ready) (*upload.Media, string, error) {
-	f.calls = append(f.calls, id)
+func (f *fakeReady) MarkReady(_ context.Context, id string, r upload.Ready) (*upload.Media, string, error) {
+	f.calls, f.got = append(f.calls, id), append(f.got, r)
 	if f.gone {
 		return nil, "", nil
 	}
-	return &upload.Media{ID: id, Status: upload.StatusReady}, f.replaced, nil
+	return &upload.Media{ID: id, Kind: f.kind, Status: upload.StatusReady}, f.replaced, nil
 }
 
 type fakeBlobs struct {
@@ -159,6 +174,25 @@ func (f *fakeBlobs) keys() []string {
 type fakeProc struct {
 	err   error
 	calls int
+	// play: the transcode's bytes (nil: the original already plays);
+	// during runs while it transcodes (an item deleted meanwhile).
+	play    []byte
+	during  func()
+	takenAt time.Time
+}
+
+func (f *fakeProc) Play(_ context.Context, _, out string) (*process.PlayResult, error) {
+	f.calls++
+	if f.during != nil {
+		f.during()
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	if f.play == nil {
+		return &process.PlayResult{VideoCodec: "h264"}, nil
+	}
+	return &process.PlayResult{Transcoded: true, VideoCodec: "h264"}, os.WriteFile(out, f.play, 0o600)
 }
 
 func (f *fakeProc) Image(context.Context, []byte) (*process.ImageResult, error) {
@@ -170,15 +204,24 @@ func (f *fakeProc) Image(context.Context, []byte) (*process.ImageResult, error) 
 		Preview: []byte("p"), Card: []byte("c"), Width: 4, Height: 3}, nil
 }
 
-func (f *fakeProc) Video(context.Context, string, string) (*process.VideoResult, error) {
+func (f *fakeProc) Video(_ context.Context, _, out string) (*process.VideoResult, error) {
 	f.calls++
-	return nil, f.err
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &process.VideoResult{Width: 4, Height: 3, DurationMS: 1000, Poster: []byte("p"), Thumb: []byte("t"),
+		Preview: []byte("p"), Card: []byte("c"), TakenAt: f.takenAt}, os.WriteFile(out, []byte("stripped"), 0o600)
 }
 
-type fakeDeletes struct{ ids []string }
+type fakeDeletes struct{ ids, plays []string }
 
 func (f *fakeDeletes) EnqueueDelete(_ context.Context, id string) error {
 	f.ids = append(f.ids, id)
+	return nil
+}
+
+func (f *fakeDeletes) EnqueuePlay(_ context.Context, id string) error {
+	f.plays = append(f.plays, id)
 	return nil
 }
 
@@ -198,12 +241,12 @@ func newRig(kind upload.Kind, raw []byte) *rig {
 	r := &rig{
 		store: &fakeStore{items: map[string]*upload.Media{"m1": {ID: "m1", Kind: kind, Status: upload.StatusProcessing}},
 			failed: map[string]string{}},
-		ready:   &fakeReady{},
+		ready:   &fakeReady{kind: kind},
 		blobs:   &fakeBlobs{objects: map[string][]byte{upload.RawKey("m1"): raw}},
 		proc:    &fakeProc{},
 		deletes: &fakeDeletes{},
 	}
-	r.h = NewMedia(r.store, r.ready, r.blobs, r.proc, r.deletes, func(upload.Kind) int64 { return 100 },
+	r.h = NewMedia(r.store, r.store, r.ready, r.blobs, r.proc, r.deletes, func(upload.Kind) int64 { return 100 },
 		slog.New(slog.DiscardHandler))
 	r.h.retrying = func(context.Context) bool { return !r.last }
 	return r
@@ -215,7 +258,7 @@ func TestPoisonPayloadsAreNotRetried(t *testing.T) {
 	r := newRig(upload.KindPhoto, []byte("raw"))
 	jobs := &Jobs{}
 	handlers := map[string]asynq.HandlerFunc{
-		TypeProcessMedia: r.h.ProcessTask, TypeDeleteMedia: r.h.DeleteTask,
+		TypeProcessMedia: r.h.ProcessTask, TypeDeleteMedia: r.h.DeleteTask, TypePlayMedia: r.h.PlayTask,
 		TypeDissolveAlbum: jobs.Dissolve, TypeDeleteAccount: jobs.DeleteAccount, TypeBuildExport: jobs.BuildExport,
 	}
 	for typ, h := range handlers {

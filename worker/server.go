@@ -59,7 +59,7 @@ func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server
 // several schedulers from piling up copies.
 func (s *Server) Register(media *Media, jobs *Jobs) error {
 	for typ, h := range map[string]asynq.HandlerFunc{
-		TypeProcessMedia: media.ProcessTask, TypeDeleteMedia: media.DeleteTask,
+		TypeProcessMedia: media.ProcessTask, TypeDeleteMedia: media.DeleteTask, TypePlayMedia: media.PlayTask,
 		TypeDissolveAlbum: jobs.Dissolve, TypeDeleteAccount: jobs.DeleteAccount, TypeBuildExport: jobs.BuildExport,
 		TypeSweep: jobs.Sweep, TypeReconcile: jobs.Reconcile, TypeExpireUploads: jobs.ExpireUploads, TypeRetention: jobs.Retention,
 	} {

@@ -20,6 +20,7 @@ import (
 const (
 	TypeProcessMedia  = "media:process"     // strip and derive one upload
 	TypeDeleteMedia   = "media:delete"      // remove a deleted item's objects and row
+	TypePlayMedia     = "media:play"        // make a ready video's play variant (H.264/AAC)
 	TypeDissolveAlbum = "album:dissolve"    // remove a dissolving album's items, objects and rows
 	TypeDeleteAccount = "account:delete"    // remove everything of a user, leaving a receipt
 	TypeBuildExport   = "export:build"      // write a user's ZIP export
@@ -84,6 +85,12 @@ func processSpec(mediaID string, kind upload.Kind, cfg Config) spec {
 	return spec{TypeProcessMedia, "process:" + mediaID, QueueCritical, limit, MediaPayload{MediaID: mediaID}}
 }
 
+// playSpec: the default queue (the item is already ready: nobody waits as
+// for a photo), the video time limit, the media id in the task id.
+func playSpec(mediaID string, cfg Config) spec {
+	return spec{TypePlayMedia, "play:" + mediaID, QueueDefault, cfg.VideoTimeout, MediaPayload{MediaID: mediaID}}
+}
+
 func deleteSpec(mediaID string, cfg Config) spec {
 	return spec{TypeDeleteMedia, "delete:" + mediaID, QueueDefault, cfg.DeleteTimeout, MediaPayload{MediaID: mediaID}}
 }
@@ -104,6 +111,11 @@ func exportSpec(exportID string, cfg Config) spec {
 // NewProcessMediaTask returns the processing task for a media item.
 func NewProcessMediaTask(mediaID string, kind upload.Kind, cfg Config) (*asynq.Task, error) {
 	return processSpec(mediaID, kind, cfg).task(cfg)
+}
+
+// NewPlayMediaTask returns the task that makes a video's play variant.
+func NewPlayMediaTask(mediaID string, cfg Config) (*asynq.Task, error) {
+	return playSpec(mediaID, cfg).task(cfg)
 }
 
 // NewDeleteMediaTask returns the task that removes a deleted item's objects.

@@ -24,26 +24,30 @@ const (
 
 // listSeed makes a 100,000-item album in one statement per table:
 // owners cycle over the 10 members, visibility over only_me/members/link,
-// created_at spreads over about six weeks with jitter.
+// created_at spreads over about six weeks with jitter, and taken_at up to
+// two years before the upload (a trip's photos are uploaded later, out of
+// capture order).
 var listSeed = []string{
 	`INSERT INTO users (id, openid, nickname) SELECT md5('list-user-'||g), 'bench:list:'||g, 'member'||g FROM generate_series(0, 9) g`,
 	`INSERT INTO albums (id, owner_id, title) VALUES (md5('list-album'), md5('list-user-0'), 'list benchmark')`,
 	`INSERT INTO album_members (album_id, user_id, role) SELECT md5('list-album'), md5('list-user-'||g),
 		CASE WHEN g = 0 THEN 'owner' ELSE 'contributor' END FROM generate_series(0, 9) g`,
 	`INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility,
-		width, height, placeholder, served_type, created_at, updated_at)
+		width, height, placeholder, served_type, created_at, updated_at, taken_at, taken_at_source)
 	 SELECT md5('list-item-'||g), md5('list-user-'||(g % 10)), 'photo', 'ready', 'image/jpeg', 2000000 + g,
 		sha256(('list-item-'||g)::bytea), md5('list-album'), (ARRAY['only_me','members','link'])[g % 3 + 1],
 		1440, 1080, 'YJqGPQw7sFlslqhFafSE+Q6oJ1h2iHB2Rw', 'image/jpeg',
-		timestamptz '2025-01-01' + g * interval '37 seconds' + (hashtext('j'||g) % 30) * interval '1 second', now()
+		timestamptz '2025-01-01' + g * interval '37 seconds' + (hashtext('j'||g) % 30) * interval '1 second', now(),
+		timestamptz '2025-01-01' + g * interval '37 seconds' - abs(hashtext('t'||g) % 63072000) * interval '1 second', 'exif'
 	 FROM generate_series(0, 99999) g`,
 	`VACUUM ANALYZE media`,
 }
 
-// bareQuery is the reference: the same keyset page with no visibility
-// filter, the floor any filtered listing of this album can reach.
-const bareQuery = `SELECT ` + upload.MediaColumns + ` FROM media m WHERE m.album_id = $1
-	AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3)) ORDER BY m.created_at DESC, m.id DESC LIMIT $4`
+// bareQuery is the reference: the same keyset page in order o with no
+// visibility filter, the floor any filtered listing of this album can reach.
+func bareQuery(o upload.Order) string {
+	return `SELECT ` + upload.MediaColumns + ` FROM media m WHERE m.album_id = $1 AND ` + o.KeysetSQL("$2", "$3") + ` LIMIT $4`
+}
 
 // runList times Store.Items at the database, interleaved query by query
 // with the bare keyset page, and explains one Items query.
@@ -65,20 +69,33 @@ func runList(ctx context.Context, b *bench, rounds int) ([]Result, error) {
 	}
 	p99 := newMetric(fmt.Sprintf("Items: 100-item page of a %d-item album, p99", listItems), "ms", "bare keyset page, no visibility filter", valueAtMost(20))
 	p50 := newMetric("Items: 100-item page, p50", "ms", "bare keyset page, no visibility filter")
+	t99 := newMetric("Items by capture time (order=taken, the timeline): 100-item page, p99", "ms",
+		"bare keyset page on (taken_at, id), no visibility filter", valueAtMost(20))
 	rng := rand.New(rand.NewPCG(42, 1))
-	l.round(ctx, rng, 50) // warm-up: plans cached, pages in memory
+	l.round(ctx, rng, 50, upload.OrderUploaded) // warm-up: plans cached, pages in memory
+	l.round(ctx, rng, 50, upload.OrderTaken)
 	stop := b.profileSelf()
 	for r := 0; r < rounds; r++ {
-		eng, ref, err := l.round(ctx, rng, listQueries)
+		eng, ref, err := l.round(ctx, rng, listQueries, upload.OrderUploaded)
 		if err != nil {
 			stop()
 			return nil, err
 		}
 		p99.addPair(percentile(eng, 99), percentile(ref, 99))
 		p50.addPair(percentile(eng, 50), percentile(ref, 50))
+		if eng, ref, err = l.round(ctx, rng, listQueries, upload.OrderTaken); err != nil {
+			stop()
+			return nil, err
+		}
+		t99.addPair(percentile(eng, 99), percentile(ref, 99))
 	}
 	stop()
-	return results(p99, p50), l.explain(ctx, b, tr)
+	for _, o := range []upload.Order{upload.OrderUploaded, upload.OrderTaken} {
+		if err := l.explain(ctx, b, tr, o); err != nil {
+			return nil, err
+		}
+	}
+	return results(p99, p50, t99), nil
 }
 
 // lister runs the queries of the list scenario.
@@ -86,38 +103,46 @@ type lister struct {
 	store   *albums.Store
 	pool    *pgxpool.Pool
 	album   string
-	cursors []upload.Cursor
+	cursors map[upload.Order][]upload.Cursor
 }
 
 // loadCursors picks 1000 positions spread over the album (deterministic
-// order), plus the start of the list.
+// order), plus the start of the list, in each order.
 func (l *lister) loadCursors(ctx context.Context) error {
-	rows, err := l.pool.Query(ctx, `SELECT created_at, id FROM media WHERE album_id = $1 ORDER BY md5(id || 'cursor') LIMIT 1000`, l.album)
-	if err != nil {
-		return err
+	l.cursors = map[upload.Order][]upload.Cursor{}
+	for _, o := range []upload.Order{upload.OrderUploaded, upload.OrderTaken} {
+		rows, err := l.pool.Query(ctx, `SELECT `+o.Column()+`, m.id FROM media m WHERE m.album_id = $1
+			ORDER BY md5(m.id || 'cursor') LIMIT 1000`, l.album)
+		if err != nil {
+			return err
+		}
+		cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (upload.Cursor, error) {
+			c := upload.Cursor{By: o}
+			err := r.Scan(&c.At, &c.ID)
+			return c, err
+		})
+		if err != nil {
+			return err
+		}
+		l.cursors[o] = append(cs, upload.Cursor{By: o})
 	}
-	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (upload.Cursor, error) {
-		var c upload.Cursor
-		err := r.Scan(&c.At, &c.ID)
-		return c, err
-	})
-	l.cursors = append(cs, upload.Cursor{})
-	return err
+	return nil
 }
 
-// round runs n Items queries and n reference queries, alternating, each
-// with a random member as viewer and a random cursor; latencies in ms.
-func (l *lister) round(ctx context.Context, rng *rand.Rand, n int) (eng, ref []float64, err error) {
+// round runs n Items queries and n reference queries in order o,
+// alternating, each with a random member as viewer and a random cursor;
+// latencies in ms.
+func (l *lister) round(ctx context.Context, rng *rand.Rand, n int, o upload.Order) (eng, ref []float64, err error) {
 	for i := 0; i < n; i++ {
 		viewer := md5hex(fmt.Sprintf("list-user-%d", rng.IntN(listMembers)))
-		cur := l.cursors[rng.IntN(len(l.cursors))]
+		cur := l.cursors[o][rng.IntN(len(l.cursors[o]))]
 		t0 := time.Now()
 		if _, err := l.store.Items(ctx, l.album, viewer, albums.Contributor, cur, listPage); err != nil {
 			return nil, nil, err
 		}
 		eng = append(eng, ms(time.Since(t0)))
 		t0 = time.Now()
-		rows, err := l.pool.Query(ctx, bareQuery, l.album, cur.TimeOrNil(), cur.ID, listPage)
+		rows, err := l.pool.Query(ctx, bareQuery(o), l.album, cur.TimeOrNil(), cur.ID, listPage)
 		if err == nil {
 			_, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*upload.Media, error) { return upload.ScanMedia(r) })
 		}
@@ -132,9 +157,9 @@ func (l *lister) round(ctx context.Context, rng *rand.Rand, n int) (eng, ref []f
 // explain captures the SQL and arguments of one real Items call and runs
 // EXPLAIN (ANALYZE, BUFFERS) on exactly that, so the report shows the plan
 // of the engine's query, not of a copy that could drift.
-func (l *lister) explain(ctx context.Context, b *bench, tr *captureTracer) error {
+func (l *lister) explain(ctx context.Context, b *bench, tr *captureTracer, o upload.Order) error {
 	tr.arm()
-	if _, err := l.store.Items(ctx, l.album, md5hex("list-user-3"), albums.Contributor, l.cursors[0], listPage); err != nil {
+	if _, err := l.store.Items(ctx, l.album, md5hex("list-user-3"), albums.Contributor, l.cursors[o][0], listPage); err != nil {
 		return err
 	}
 	sql, args := tr.captured()
@@ -146,8 +171,8 @@ func (l *lister) explain(ctx context.Context, b *bench, tr *captureTracer) error
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
 	}
-	b.addNote("index used by Items: %s", indexOf(plan))
-	b.addNote("EXPLAIN (ANALYZE, BUFFERS) of one Items query (viewer a member, a random cursor):\n%s", strings.Join(plan, "\n"))
+	b.addNote("index used by Items (order=%s): %s", o, indexOf(plan))
+	b.addNote("EXPLAIN (ANALYZE, BUFFERS) of one Items query (order=%s, viewer a member, a random cursor):\n%s", o, strings.Join(plan, "\n"))
 	return nil
 }
 

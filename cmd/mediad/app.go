@@ -159,7 +159,7 @@ func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error)
 	if err != nil {
 		return nil, err
 	}
-	media := worker.NewMedia(a.store, worker.ReadyTx{Conn: a.deps.pool}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
+	media := worker.NewMedia(a.store, a.store, worker.ReadyTx{Conn: a.deps.pool}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
 	jobs := &worker.Jobs{
 		Dissolutions: a.albumSvc,
 		Accounts:     a.accounts,

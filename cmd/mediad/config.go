@@ -81,6 +81,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if err := e.Err(); err != nil {
 		return c, err
 	}
+	// One zone (MEDIA_TIMEZONE, default from process) for capture times
+	// without an offset, timeline days and dates on link pages.
+	c.Albums.TimeZone, c.Share.TimeZone = c.Process.TimeZone, c.Process.TimeZone
 	return c, c.Validate()
 }
 
@@ -171,6 +174,10 @@ func processOptions(e *config.Env) process.Options {
 	o.FFprobePath = e.String("MEDIA_FFPROBE", o.FFprobePath)
 	o.HeifConvertPath = e.String("MEDIA_HEIF_CONVERT", o.HeifConvertPath)
 	o.PrlimitPath = e.String("MEDIA_PRLIMIT", o.PrlimitPath)
+	o.TimeZone = e.Location("MEDIA_TIMEZONE", o.TimeZone)
+	o.FFmpegThreads = e.Int("MEDIA_FFMPEG_THREADS", o.FFmpegThreads, 1)
+	o.TranscodeTimeout = e.Duration("MEDIA_TRANSCODE_TIMEOUT", o.TranscodeTimeout)
+	o.NicePath = e.String("MEDIA_NICE", o.NicePath)
 	return o
 }
 

@@ -312,13 +312,21 @@ func datCheckDocs(t *testing.T, files map[string][]byte, u user, mine, roles map
 		t.Errorf("profile.json: %v", profile)
 	}
 	var media []struct {
-		ID      string  `json:"id"`
-		AlbumID *string `json:"album_id"`
-		Status  string  `json:"status"`
+		ID            string    `json:"id"`
+		AlbumID       *string   `json:"album_id"`
+		Status        string    `json:"status"`
+		TakenAt       time.Time `json:"taken_at"`
+		TakenAtSource string    `json:"taken_at_source"`
 	}
 	datDecode(t, "media.json", files["media.json"], &media)
-	gotMedia := map[string]string{}
+	gotMedia, fromEXIF := map[string]string{}, 0
 	for _, m := range media {
+		if m.TakenAt.IsZero() || (m.TakenAtSource != "exif" && m.TakenAtSource != "upload") {
+			t.Errorf("media.json %s: taken_at %v from %q", m.ID, m.TakenAt, m.TakenAtSource)
+		}
+		if m.TakenAtSource == "exif" {
+			fromEXIF++
+		}
 		gotMedia[m.ID] = ""
 		if m.AlbumID != nil {
 			gotMedia[m.ID] = *m.AlbumID
@@ -326,6 +334,9 @@ func datCheckDocs(t *testing.T, files map[string][]byte, u user, mine, roles map
 	}
 	if diff := cmp.Diff(mine, gotMedia); diff != "" {
 		t.Errorf("media.json items -> album (-want +got):\n%s", diff)
+	}
+	if fromEXIF == 0 { // the camera photos carry DateTimeOriginal
+		t.Error("media.json: no capture time from EXIF")
 	}
 	var albs []struct {
 		ID    string `json:"id"`
@@ -909,6 +920,7 @@ func (q *datQueue) EnqueueProcess(_ context.Context, id string, _ upload.Kind) e
 }
 
 func (q *datQueue) EnqueueDelete(context.Context, string) error { return nil }
+func (q *datQueue) EnqueuePlay(context.Context, string) error   { return nil }
 
 func (q *datQueue) got() []string {
 	q.mu.Lock()

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Zone names (MEDIA_TIMEZONE) resolve without the machine's zoneinfo.
+	_ "time/tzdata"
 )
 
 func main() {

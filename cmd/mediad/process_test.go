@@ -563,7 +563,7 @@ func procMediaHandler(t *testing.T, e *engine) *worker.Media {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return worker.NewMedia(upload.NewStore(e.pool), worker.ReadyTx{Conn: e.pool}, e.blob, proc, procClient(t, e),
+	return worker.NewMedia(upload.NewStore(e.pool), upload.NewStore(e.pool), worker.ReadyTx{Conn: e.pool}, e.blob, proc, procClient(t, e),
 		upload.Config{}.Defaults().MaxSize, slog.New(slog.DiscardHandler))
 }
 

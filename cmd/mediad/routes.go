@@ -46,6 +46,7 @@ func (a *app) routes(r fiber.Router) {
 	r.Get("/v1/albums/:id/dissolution", user, a.albums.Dissolution)
 	r.Put("/v1/albums/:id/cover", user, consent, a.albums.SetCover)
 	r.Get("/v1/albums/:id/items", user, a.albums.Items)
+	r.Get("/v1/albums/:id/days", user, a.albums.Days)
 	r.Delete("/v1/albums/:id/items/:media_id", user, consent, a.albums.RemoveItem)
 	r.Get("/v1/albums/:id/ranking", user, a.albums.Ranking)
 	r.Get("/v1/albums/:id/members", user, a.albums.Members)

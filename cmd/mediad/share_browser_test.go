@@ -55,11 +55,16 @@ func TestShareBrowser(t *testing.T) {
 		f.albumID, f.visibility = albumID, "link"
 		photos = append(photos, e.uploadOK(owner, f).ID)
 	}
-	f := fixtureFile(t, "video/location_udta.mp4")
+	// The video is HEVC, as iPhones record: the page must play its H.264
+	// play variant, which every phone's player decodes.
+	f := fixtureFile(t, "video/hevc_x265.mp4")
 	f.albumID, f.visibility = albumID, "link"
 	video := e.uploadOK(owner, f).ID
 	for _, id := range append(append([]string{}, photos...), video) {
 		e.waitReady(owner, id)
+	}
+	if m := dpWaitPlay(e, owner, video); m.PlayStatus != "ready" {
+		t.Fatalf("HEVC video: play %q (%v), want a transcode", m.PlayStatus, m.PlayFailReason)
 	}
 	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "allow_download": true})
 
@@ -128,7 +133,8 @@ func sbPreviewPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	b.screenshot(t, "share-preview.png")
 }
 
-// sbVideoPage: the video item page plays the video for at least a second.
+// sbVideoPage: the video item page plays the HEVC upload's H.264 play
+// variant for at least a second.
 func sbVideoPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	if s := b.open(t, e.base+"/s/"+link); s != 200 {
 		t.Fatalf("album page: status %d", s)
@@ -139,6 +145,9 @@ func sbVideoPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	}
 	if poster := eval[string](t, b, `document.querySelector("video.media").poster`); !strings.Contains(poster, "/poster?") {
 		t.Errorf("video poster = %q, want the poster variant", poster)
+	}
+	if src := eval[string](t, b, `document.querySelector("video.media").src`); !strings.Contains(src, "/play?") {
+		t.Errorf("video src = %q, want the play variant", src)
 	}
 	eval[bool](t, b, `(() => { const v = document.querySelector("video.media"); v.muted = true;
 		v.play().catch(err => { window.sbPlayError = String(err) }); return true })()`)

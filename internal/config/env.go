@@ -123,3 +123,18 @@ func ParseBytes(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// Location returns an IANA time zone such as Asia/Shanghai. "Local" is
+// refused: the zone must not depend on the machine the binary runs on.
+func (e *Env) Location(name string, def *time.Location) *time.Location {
+	v := e.getenv(name)
+	if v == "" {
+		return def
+	}
+	l, err := time.LoadLocation(v)
+	if err != nil || v == "Local" {
+		e.Fail(name, "an IANA time zone such as Asia/Shanghai or UTC", v)
+		return def
+	}
+	return l
+}
