@@ -37,22 +37,10 @@ func ReadOrientation(jpeg []byte) (int, error) {
 // byte order. All offsets are checked in 64-bit arithmetic so a hostile
 // offset or count cannot wrap around.
 func tiffOrientation(t []byte) (int, bool) {
-	if len(t) < 8 {
+	bo, ifd, ok := tiffHeader(t)
+	if !ok {
 		return 0, false
 	}
-	var bo binary.ByteOrder
-	switch string(t[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return 0, false
-	}
-	if bo.Uint16(t[2:]) != 42 {
-		return 0, false
-	}
-	ifd := uint64(bo.Uint32(t[4:]))
 	size := uint64(len(t))
 	if ifd+2 > size {
 		return 0, false

@@ -50,14 +50,8 @@ func (p *Processor) Play(ctx context.Context, inPath, outPath string) (res *Play
 		}
 	}()
 	defer recoverCorrupt(&err)
-	if err := sniffVideo(inPath); err != nil {
-		return nil, err
-	}
-	in, err := p.probe(ctx, inPath)
+	in, err := p.probeInput(ctx, inPath)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.o.checkLimits(in.width, in.height); err != nil {
 		return nil, err
 	}
 	audio, err := p.probeAudio(ctx, inPath)

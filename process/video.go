@@ -34,14 +34,8 @@ func (p *Processor) Video(ctx context.Context, inPath, outPath string) (res *Vid
 		}
 	}()
 	defer recoverCorrupt(&err) // the box walker and probe parsing read hostile bytes
-	if err := sniffVideo(inPath); err != nil {
-		return nil, err
-	}
-	in, err := p.probe(ctx, inPath)
+	in, err := p.probeInput(ctx, inPath)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.o.checkLimits(in.width, in.height); err != nil {
 		return nil, err
 	}
 	if err := p.remux(ctx, inPath, outPath, in.codec); err != nil {
@@ -56,6 +50,19 @@ func (p *Processor) Video(ctx context.Context, inPath, outPath string) (res *Vid
 		res.TakenAt = in.takenAt
 	}
 	return res, err
+}
+
+// probeInput checks that inPath is MP4/QuickTime content, probes it and
+// applies the pixel limits, before any tool decodes it.
+func (p *Processor) probeInput(ctx context.Context, inPath string) (probeInfo, error) {
+	if err := sniffVideo(inPath); err != nil {
+		return probeInfo{}, err
+	}
+	in, err := p.probe(ctx, inPath)
+	if err != nil {
+		return probeInfo{}, err
+	}
+	return in, p.o.checkLimits(in.width, in.height)
 }
 
 // sniffVideo accepts only MP4/QuickTime content.

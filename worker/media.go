@@ -87,16 +87,9 @@ func NewMedia(store MediaStore, plays PlayStore, ready ReadyRecorder, blobs Medi
 // item is marked failed so it is never stuck in processing. The raw upload
 // is deleted after success and after failure.
 func (h *Media) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	id, err := parseMedia(t)
-	if err != nil {
-		return err
-	}
-	m, err := h.store.Find(ctx, id)
-	if errors.Is(err, upload.ErrNotFound) {
-		return nil // deleted meanwhile
-	}
-	if err != nil {
-		return err
+	m, err := h.find(ctx, t)
+	if m == nil || err != nil {
+		return err // nil: deleted meanwhile
 	}
 	if m.Status != upload.StatusProcessing {
 		return h.dropRaw(ctx, m.ID) // done before; make sure no raw copy stays
@@ -246,16 +239,7 @@ func (h *Media) video(ctx context.Context, m *upload.Media) (*upload.Ready, erro
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if err := h.blobs.PutFile(ctx, upload.ObjectKey(m.ID, upload.VariantOriginal), f, st.Size(), "video/mp4"); err != nil {
+	if err := h.upload(ctx, upload.ObjectKey(m.ID, upload.VariantOriginal), out, "video/mp4"); err != nil {
 		return nil, err
 	}
 	for v, b := range map[upload.Variant][]byte{upload.VariantPoster: res.Poster,
@@ -268,6 +252,34 @@ func (h *Media) video(ctx context.Context, m *upload.Media) (*upload.Ready, erro
 	r := &upload.Ready{Width: res.Width, Height: res.Height, DurationMS: &dur, Placeholder: res.Placeholder, ServedType: "video/mp4"}
 	r.TakenAt, r.TakenAtSource = upload.TakenAt(res.TakenAt, upload.TakenFromVideo, m.CreatedAt, time.Now())
 	return r, nil
+}
+
+// find reads the item a media task names; nil (and no error) when it is
+// gone: there is nothing left to do.
+func (h *Media) find(ctx context.Context, t *asynq.Task) (*upload.Media, error) {
+	id, err := parseMedia(t)
+	if err != nil {
+		return nil, err
+	}
+	m, err := h.store.Find(ctx, id)
+	if errors.Is(err, upload.ErrNotFound) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// upload stores the file at path under key.
+func (h *Media) upload(ctx context.Context, key, path, contentType string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return h.blobs.PutFile(ctx, key, f, st.Size(), contentType)
 }
 
 func (h *Media) download(ctx context.Context, key, path string) error {
@@ -290,17 +302,11 @@ func (h *Media) download(ctx context.Context, key, path string) error {
 // DeleteTask handles media:delete: every object of the item (processed
 // variants and any raw upload left over), then its row.
 func (h *Media) DeleteTask(ctx context.Context, t *asynq.Task) error {
-	id, err := parseMedia(t)
-	if err != nil {
+	m, err := h.find(ctx, t)
+	if m == nil || err != nil {
 		return err
 	}
-	m, err := h.store.Find(ctx, id)
-	if errors.Is(err, upload.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+	id := m.ID
 	if m.Status != upload.StatusDeleting {
 		return fmt.Errorf("media %s is %s, not deleting: %w", id, m.Status, asynq.SkipRetry)
 	}

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -26,15 +25,8 @@ type PlayStore interface {
 // its reason, and so does the last try of a transient fault: the stripped
 // original stays served either way.
 func (h *Media) PlayTask(ctx context.Context, t *asynq.Task) error {
-	id, err := parseMedia(t)
-	if err != nil {
-		return err
-	}
-	m, err := h.store.Find(ctx, id)
-	if errors.Is(err, upload.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	m, err := h.find(ctx, t)
+	if m == nil || err != nil {
 		return err
 	}
 	if m.Status != upload.StatusReady || m.Kind != upload.KindVideo || m.PlayStatus != upload.PlayPending {
@@ -73,16 +65,7 @@ func (h *Media) play(ctx context.Context, m *upload.Media) (string, error) {
 	if !res.Transcoded {
 		return upload.PlayOriginal, nil
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if err := h.blobs.PutFile(ctx, upload.ObjectKey(m.ID, upload.VariantPlay), f, st.Size(), "video/mp4"); err != nil {
+	if err := h.upload(ctx, upload.ObjectKey(m.ID, upload.VariantPlay), out, "video/mp4"); err != nil {
 		return "", err
 	}
 	return upload.PlayReady, nil
