@@ -89,7 +89,9 @@ func removeObjects(ctx context.Context, b *bench, keys []string) (time.Duration,
 		}
 	}()
 	t0 := time.Now()
-	for e := range b.stack.minio.RemoveObjects(ctx, benchBucket, ch, minio.RemoveObjectsOptions{}) {
+	// The error channel closes when every key is done; its first value, if
+	// any, is the first failure.
+	if e, failed := <-b.stack.minio.RemoveObjects(ctx, benchBucket, ch, minio.RemoveObjectsOptions{}); failed {
 		for range ch { // let the producer finish
 		}
 		return 0, fmt.Errorf("remove %s: %w", e.ObjectName, e.Err)

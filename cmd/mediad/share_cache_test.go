@@ -44,8 +44,8 @@ func TestShareViewCacheNeverServesAStalePage(t *testing.T) {
 		}
 		return len(v.Items)
 	}
-	if shown() != 2 || shown() != 2 {
-		t.Fatal("link does not show both items")
+	if built, cached := shown(), shown(); built != 2 || cached != 2 {
+		t.Fatalf("link shows %d items, then %d from the cache; want both items each time", built, cached)
 	}
 
 	// Through the API: hidden and shown again, checked right after each answer.
