@@ -28,8 +28,8 @@ type Config struct {
 	// default 32 MiB, negative turns the cache off.
 	ViewCacheBytes int
 	ViewCacheTTL   time.Duration // default 1 minute, capped at half of MEDIA_URL_TTL (pages hold signed URLs)
-	// TimeZone shows capture dates on show_dates links; set from
-	// MEDIA_TIMEZONE; default UTC.
+	// TimeZone is the zone of the dates on link pages (expiry, and capture
+	// dates on show_dates links); set from MEDIA_TIMEZONE; default UTC.
 	TimeZone *time.Location
 }
 

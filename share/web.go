@@ -58,9 +58,9 @@ func (h *Handler) Page(c *fiber.Ctx) error {
 		return h.fail(c, token, "", err)
 	}
 	if v.Kind == "item" && len(v.Items) == 1 {
-		return render(c, fiber.StatusOK, "item", itemPage(token, v, false))
+		return render(c, fiber.StatusOK, "item", itemPage(h.locale(c), token, v, false))
 	}
-	return render(c, fiber.StatusOK, "album", albumPage(token, v, c.Query("cursor") != ""))
+	return render(c, fiber.StatusOK, "album", albumPage(h.locale(c), token, v, c.Query("cursor") != ""))
 }
 
 // ItemPage handles GET /s/:token/i/:media_id: one photo or video, large,
@@ -75,7 +75,7 @@ func (h *Handler) ItemPage(c *fiber.Ctx) error {
 	if err != nil {
 		return h.fail(c, token, mediaID, err)
 	}
-	return render(c, fiber.StatusOK, "item", itemPage(token, v, v.Kind == "album"))
+	return render(c, fiber.StatusOK, "item", itemPage(h.locale(c), token, v, v.Kind == "album"))
 }
 
 // UnlockForm handles POST /s/:token/unlock (form field password, and
@@ -98,7 +98,7 @@ func (h *Handler) UnlockForm(c *fiber.Ctx) error {
 	defer cancel()
 	unlock, err := h.svc.Unlock(ctx, token, form.Get("password"), addr(c))
 	if errors.Is(err, ErrWrongPassword) {
-		return render(c, fiber.StatusUnauthorized, "locked", lockedPage(token, item, "That password is not right. Please try again."))
+		return render(c, fiber.StatusUnauthorized, "locked", lockedPage(h.locale(c), token, item, true))
 	}
 	if err != nil {
 		return h.fail(c, token, item, err)
@@ -119,8 +119,9 @@ func (h *Handler) Static(c *fiber.Ctx) error {
 	webHeaders(c)
 	f, ok := assets[c.Params("file")]
 	if !ok {
-		return render(c, fiber.StatusNotFound, "error", &page{Status: fiber.StatusNotFound,
-			PageTitle: "Not found", Heading: "Not found", Message: "There is no such file."})
+		lc := h.locale(c)
+		return render(c, fiber.StatusNotFound, "error", &page{locale: lc, Status: fiber.StatusNotFound,
+			PageTitle: lc.T("nofile.title"), Heading: lc.T("nofile.title"), Message: lc.T("nofile.message")})
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=604800")
 	c.Set(fiber.HeaderContentType, f.contentType)
@@ -131,9 +132,9 @@ func (h *Handler) Static(c *fiber.Ctx) error {
 // a page of their own (internal ones) go to the error handler.
 func (h *Handler) fail(c *fiber.Ctx, token, item string, err error) error {
 	if errors.Is(err, ErrLocked) {
-		return render(c, fiber.StatusUnauthorized, "locked", lockedPage(token, item, ""))
+		return render(c, fiber.StatusUnauthorized, "locked", lockedPage(h.locale(c), token, item, false))
 	}
-	p, ok := errorPage(err)
+	p, ok := errorPage(h.locale(c), err)
 	if !ok {
 		return err
 	}
@@ -147,6 +148,12 @@ func (h *Handler) fail(c *fiber.Ctx, token, item string, err error) error {
 func (h *Handler) tooMany(c *fiber.Ctx, retry time.Duration) error {
 	webHeaders(c)
 	return h.fail(c, "", "", apperr.RateLimited.WithRetryAfter(retry))
+}
+
+// locale is the reader's: Chinese unless Accept-Language prefers English,
+// dates in the configured zone (MEDIA_TIMEZONE).
+func (h *Handler) locale(c *fiber.Ctx) locale {
+	return locale{Lang: pickLang(c.Get(fiber.HeaderAcceptLanguage)), zone: h.svc.cfg.TimeZone}
 }
 
 // isWeb reports whether a request is for a browser page under /s/.

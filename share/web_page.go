@@ -6,10 +6,8 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/url"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -48,7 +46,9 @@ var pages = func() map[string]*template.Template {
 }()
 
 // page is what every template gets; html/template escapes all of it.
+// The embedded locale gives templates .T "key" and .Lang.
 type page struct {
+	locale
 	Status    int
 	PageTitle string
 	Heading   string
@@ -87,6 +87,10 @@ type itemView struct {
 	Taken       string // when it was taken: only on show_dates links
 }
 
+// render writes page name in p's language. Every page says its language
+// and that it depends on Accept-Language, so no shared cache hands one
+// reader's language to another (the pages are no-store besides, and the
+// link view cache holds only the JSON API's responses).
 func render(c *fiber.Ctx, status int, name string, p *page) error {
 	p.CSS = cssURL
 	var buf bytes.Buffer
@@ -94,30 +98,31 @@ func render(c *fiber.Ctx, status int, name string, p *page) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, string(p.Lang))
+	c.Vary(fiber.HeaderAcceptLanguage)
 	return c.Status(status).Send(buf.Bytes())
 }
 
-func title(v *PublicView) string {
+func title(lc locale, v *PublicView) string {
 	switch {
 	case v.Title != "":
 		return v.Title
 	case v.Kind == "item" && len(v.Items) == 1 && v.Items[0].Type == "video":
-		return "Shared video"
+		return lc.T("title.video")
 	case v.Kind == "item":
-		return "Shared photo"
+		return lc.T("title.photo")
 	}
-	return "Shared album"
+	return lc.T("title.album")
 }
 
-func expires(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
-
-func albumPage(token string, v *PublicView, later bool) *page {
-	p := &page{PageTitle: title(v), Heading: title(v), Expires: expires(v.ExpiresAt), Tiles: make([]tile, len(v.Items))}
+func albumPage(lc locale, token string, v *PublicView, later bool) *page {
+	p := &page{locale: lc, PageTitle: title(lc, v), Heading: title(lc, v), Expires: lc.date(v.ExpiresAt),
+		Tiles: make([]tile, len(v.Items))}
 	for i, it := range v.Items {
 		p.Tiles[i] = tile{Href: WebPrefix + token + "/i/" + it.ID, Thumb: it.ThumbURL, Video: it.Type == "video",
-			Placeholder: placeholderURI(it.Placeholder, 1, 1), Alt: "Photo"}
+			Placeholder: placeholderURI(it.Placeholder, 1, 1), Alt: lc.T("alt.photo")}
 		if p.Tiles[i].Video {
-			p.Tiles[i].Alt = "Video"
+			p.Tiles[i].Alt = lc.T("alt.video")
 		}
 	}
 	if v.NextCursor != "" {
@@ -130,7 +135,7 @@ func albumPage(token string, v *PublicView, later bool) *page {
 }
 
 // itemPage shows v's single item; inAlbum adds the way back to the grid.
-func itemPage(token string, v *PublicView, inAlbum bool) *page {
+func itemPage(lc locale, token string, v *PublicView, inAlbum bool) *page {
 	it := v.Items[0]
 	w, h := deref(it.Width, 4), deref(it.Height, 3)
 	iv := &itemView{Video: it.Type == "video", Src: it.PreviewURL, Poster: it.PosterURL, Download: it.DownloadURL,
@@ -138,10 +143,10 @@ func itemPage(token string, v *PublicView, inAlbum bool) *page {
 	if iv.Video {
 		iv.Src = it.VideoURL
 	}
-	if it.TakenAt != nil { // already in the configured zone
-		iv.Taken = it.TakenAt.Format("2 Jan 2006, 15:04 MST")
+	if it.TakenAt != nil {
+		iv.Taken = lc.date(*it.TakenAt)
 	}
-	p := &page{PageTitle: title(v), Heading: title(v), Expires: expires(v.ExpiresAt), Item: iv}
+	p := &page{locale: lc, PageTitle: title(lc, v), Heading: title(lc, v), Expires: lc.date(v.ExpiresAt), Item: iv}
 	if inAlbum {
 		p.BackURL = WebPrefix + token
 	}
@@ -155,41 +160,48 @@ func deref(p *int, def int) int {
 	return *p
 }
 
-func lockedPage(token, item, msg string) *page {
-	return &page{PageTitle: "Password required", Heading: "This link is protected",
-		UnlockURL: WebPrefix + token + "/unlock", ItemID: item, Error: msg}
+// lockedPage is the password form; wrong shows that the last try failed.
+func lockedPage(lc locale, token, item string, wrong bool) *page {
+	p := &page{locale: lc, PageTitle: lc.T("locked.title"), Heading: lc.T("locked.heading"),
+		UnlockURL: WebPrefix + token + "/unlock", ItemID: item}
+	if wrong {
+		p.Error = lc.T("locked.wrong")
+	}
+	return p
 }
 
 // errorPage words why a link shows nothing; ok is false for errors that
 // have no page (internal ones).
-func errorPage(err error) (*page, bool) {
+func errorPage(lc locale, err error) (*page, bool) {
 	p := func(status int, title, heading, msg string) (*page, bool) {
-		return &page{Status: status, PageTitle: title, Heading: heading, Message: msg}, true
+		return &page{locale: lc, Status: status, PageTitle: title, Heading: heading, Message: msg}, true
 	}
 	switch {
 	case errors.Is(err, ErrItemNotShown):
-		return p(404, "Not found", "This item is not shared here", "It may have been removed from the album or made private. The rest of the album may still be available.")
+		return p(404, lc.T("notshown.title"), lc.T("notshown.heading"), lc.T("notshown.message"))
 	case errors.Is(err, ErrNotFound):
-		return p(404, "Link not found", "This link does not exist", "Check that you opened the whole link, or ask the person who shared it to send it again.")
+		return p(404, lc.T("notfound.title"), lc.T("notfound.heading"), lc.T("notfound.message"))
 	case errors.Is(err, ErrExpired):
-		return p(410, "Link expired", "This link has expired", "Shared links only work for a limited time. Ask the person who shared it for a new link.")
+		return p(410, lc.T("expired.title"), lc.T("expired.heading"), lc.T("expired.message"))
 	case errors.Is(err, ErrRevoked):
-		return p(410, "Link turned off", "This link was turned off", "The person who shared it has revoked the link, so it no longer shows anything.")
+		return p(410, lc.T("revoked.title"), lc.T("revoked.heading"), lc.T("revoked.message"))
 	case errors.Is(err, ErrGone):
-		return p(410, "No longer shared", "This is no longer shared", "What this link pointed to was deleted or is no longer shared.")
+		return p(410, lc.T("gone.title"), lc.T("gone.heading"), lc.T("gone.message"))
 	case errors.Is(err, ErrTooManyTries):
-		pg, ok := p(429, "Too many attempts", "Too many password attempts", "")
-		pg.retryAfter = retryAfter(err)
-		pg.Message = fmt.Sprintf("Please wait %s, then try again.", waitWords(pg.retryAfter))
+		secs := retryAfter(err)
+		pg, ok := p(429, lc.T("tries.title"), lc.T("tries.heading"), lc.T("tries.message", waitWords(lc, secs)))
+		pg.retryAfter = secs
 		return pg, ok
 	case errors.Is(err, apperr.RateLimited):
-		pg, ok := p(429, "Too many requests", "Too many requests", "")
-		pg.retryAfter = retryAfter(err)
-		pg.Message = fmt.Sprintf("Please wait %s, then reload the page.", waitWords(pg.retryAfter))
+		secs := retryAfter(err)
+		pg, ok := p(429, lc.T("busy.title"), lc.T("busy.heading"), lc.T("busy.message", waitWords(lc, secs)))
+		pg.retryAfter = secs
 		return pg, ok
 	}
+	// Other refusals (a malformed form or cursor) carry English API
+	// messages; the page says it in the reader's language instead.
 	if pub := apperr.As(err); pub.Status < 500 {
-		return p(pub.Status, "Cannot open this page", "This page cannot be shown", pub.Message)
+		return p(pub.Status, lc.T("bad.title"), lc.T("bad.heading"), lc.T("bad.message"))
 	}
 	return nil, false
 }
@@ -203,14 +215,14 @@ func retryAfter(err error) int {
 }
 
 // waitWords says a wait in seconds the way a person would.
-func waitWords(secs int) string {
+func waitWords(lc locale, secs int) string {
 	switch {
 	case secs <= 1:
-		return "a second"
+		return lc.T("wait.second")
 	case secs < 60:
-		return fmt.Sprintf("%d seconds", secs)
+		return lc.T("wait.seconds", secs)
 	case secs < 120:
-		return "a minute"
+		return lc.T("wait.minute")
 	}
-	return fmt.Sprintf("%d minutes", (secs+59)/60)
+	return lc.T("wait.minutes", (secs+59)/60)
 }

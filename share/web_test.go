@@ -61,12 +61,12 @@ func TestPlaceholderURI(t *testing.T) {
 func TestErrorPages(t *testing.T) {
 	for err, status := range map[error]int{ErrNotFound: 404, ErrItemNotShown: 404, ErrExpired: 410, ErrRevoked: 410,
 		ErrGone: 410, ErrTooManyTries: 429} {
-		p, ok := errorPage(err)
+		p, ok := errorPage(testLocale(zhCN), err)
 		if !ok || p.Status != status || p.Heading == "" || p.Message == "" {
 			t.Errorf("errorPage(%v) = %+v, %v; want a %d page", err, p, ok, status)
 		}
 	}
-	if _, ok := errorPage(errors.New("db down")); ok {
+	if _, ok := errorPage(testLocale(zhCN), errors.New("db down")); ok {
 		t.Error("an internal error must not get a page (the error handler logs it)")
 	}
 }
@@ -76,8 +76,9 @@ func TestPagesEscapeAndLinkOnlySelf(t *testing.T) {
 	v := &PublicView{Title: `<img src=x onerror=alert(1)>`, Kind: "album",
 		Items: []PublicItem{{ID: "0123456789abcdef0123456789abcdef", Type: "video", Width: &w, Height: &w,
 			ThumbURL: "/f/a/thumb?t=x", PreviewURL: "/f/a/preview?t=x", VideoURL: "/f/a/original?t=x", PosterURL: "/f/a/poster?t=x"}}}
-	for name, p := range map[string]*page{"album": albumPage("tok", v, false), "item": itemPage("tok", v, true),
-		"locked": lockedPage("tok", "", "wrong"), "error": {Status: 410, Heading: v.Title, Message: "m"}} {
+	lc := testLocale(zhCN)
+	for name, p := range map[string]*page{"album": albumPage(lc, "tok", v, false), "item": itemPage(lc, "tok", v, true),
+		"locked": lockedPage(lc, "tok", "", true), "error": {locale: lc, Status: 410, Heading: v.Title, Message: "m"}} {
 		p.CSS = cssURL
 		var b strings.Builder
 		if err := pages[name].ExecuteTemplate(&b, "layout", p); err != nil {

@@ -112,7 +112,7 @@ func TestCaptureTime(t *testing.T) {
 			t.Errorf("link (show_dates %v): taken_at %v, want %v", tok == dated, got, want)
 		}
 		_, page := fetch(t, e.base+"/s/"+tok+"/i/"+gps, "")
-		if has := bytes.Contains(page, []byte("Taken 22 Oct 2008, 16:28 CST")); has != (tok == dated) {
+		if has := bytes.Contains(page, []byte("拍摄于 2008年10月22日 16:28")); has != (tok == dated) {
 			t.Errorf("item page (show_dates %v) shows the date: %v", tok == dated, has)
 		}
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/draw"
@@ -13,13 +15,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -30,12 +35,40 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // sbTitle is an album title that would run script if a page printed it raw.
-const sbTitle = `Trip <script>alert(1)</script> & "friends"`
+const sbTitle = `云南之旅 <script>alert(1)</script> & "朋友们"`
+
+// sbView is how the pages are looked at: on a phone in Chinese, as most
+// recipients open them in WeChat, or on a desktop in English.
+type sbView struct {
+	name          string
+	width, height int64
+	mobile        bool
+	accept        string            // the Accept-Language the browser sends
+	lang          string            // the <html lang> it must get
+	words         map[string]string // a phrase each page must show
+}
+
+var (
+	sbPhone = sbView{name: "zh-CN 375x812", width: 375, height: 812, mobile: true,
+		accept: "zh-CN,zh;q=0.9,en;q=0.8", lang: "zh-CN", words: map[string]string{
+			"share-album": "链接有效期至", "share-preview": "下载", "share-password": "此链接需要密码",
+			"share-expired": "此链接已过期", "wrong": "密码不正确", "notfound": "此链接不存在", "revoked": "此链接已被关闭"}}
+	sbDesktop = sbView{name: "en 1280x800", width: 1280, height: 800,
+		accept: "en-US,en;q=0.9", lang: "en", words: map[string]string{
+			"share-album": "link works until", "share-preview": "Download", "share-password": "This link is protected",
+			"share-expired": "This link has expired", "wrong": "not right", "notfound": "does not exist", "revoked": "turned off"}}
+	sbNarrow = sbView{name: "zh-CN 320x640", width: 320, height: 640, mobile: true,
+		accept: "zh-CN", lang: "zh-CN", words: sbPhone.words}
+)
 
 // TestShareBrowser opens share links in a real headless Chromium: the album
 // grid with loaded thumbnails and an escaped title, the preview page, video
-// playback, the password form, the expired page, and a visibility change.
-// With MEDIA_SCREENSHOTS=1 it saves screenshots to docs/screenshots/.
+// playback, the password form, the expired page, and a visibility change,
+// on a 375 px phone in Chinese; the album, preview, password and expired
+// pages again on a 1280 px desktop in English, and a long title at 320 px.
+// Every page checked is in its language, fits its width and has tap
+// targets of 44 px at least. With MEDIA_SCREENSHOTS=1 it saves the phone
+// screenshots to docs/screenshots/ (the desktop ones to a temp folder).
 func TestShareBrowser(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("this test needs Chromium at %s (install: scripts/devstack up --browser): %v", chromiumPath, err)
@@ -69,6 +102,7 @@ func TestShareBrowser(t *testing.T) {
 	link, _ := sbShare(e, owner, map[string]any{"album_id": albumID, "allow_download": true})
 
 	b := newSBBrowser(t)
+	b.setView(t, sbPhone)
 	t.Run("headers", func(t *testing.T) { sbCheckHeaders(t, e.base+"/s/"+link, 200) })
 	t.Run("album", func(t *testing.T) { sbAlbumPage(t, b, e, link) })
 	t.Run("preview", func(t *testing.T) { sbPreviewPage(t, b, e, link) })
@@ -78,15 +112,56 @@ func TestShareBrowser(t *testing.T) {
 	t.Run("expired", func(t *testing.T) { sbExpiredPage(t, b, e, owner, albumID) })
 	t.Run("revoked", func(t *testing.T) { sbRevokedPage(t, b, e, owner, albumID) })
 	t.Run("itemlink", func(t *testing.T) { sbItemLink(t, b, e, owner, photos[1]) })
-	t.Run("visibility", func(t *testing.T) { sbVisibilityChange(t, b, e, owner, link, photos[0]) })
-	t.Run("unknown", func(t *testing.T) {
-		sbCheckHeaders(t, e.base+"/s/"+strings.Repeat("x", 43), 404)
-		if s := b.open(t, e.base+"/s/"+strings.Repeat("x", 43)); s != 404 {
-			t.Errorf("unknown link: status %d, want 404", s)
-		}
-		b.waitTrue(t, `document.querySelector("h1").textContent.includes("does not exist")`, 5*time.Second)
+	t.Run("desktop-en", func(t *testing.T) {
+		b.setView(t, sbDesktop)
+		defer b.setView(t, sbPhone)
+		t.Run("album", func(t *testing.T) { sbAlbumPage(t, b, e, link) })
+		t.Run("preview", func(t *testing.T) { sbPreviewPage(t, b, e, link) })
+		t.Run("password", func(t *testing.T) { sbPasswordPage(t, b, e, owner, albumID) })
+		t.Run("expired", func(t *testing.T) { sbExpiredPage(t, b, e, owner, albumID) })
+		t.Run("unknown", func(t *testing.T) { sbUnknown(t, b, e) })
 	})
+	t.Run("narrow", func(t *testing.T) { sbLongTitle(t, b, e, owner, albumID, link) })
+	t.Run("visibility", func(t *testing.T) { sbVisibilityChange(t, b, e, owner, link, photos[0]) })
+	t.Run("unknown", func(t *testing.T) { sbUnknown(t, b, e) })
 	b.checkClean(t)
+}
+
+// sbUnknown: a token no link has gets the 404 page.
+func sbUnknown(t *testing.T, b *sbBrowser, e *engine) {
+	sbCheckHeaders(t, e.base+"/s/"+strings.Repeat("x", 43), 404)
+	if s := b.open(t, e.base+"/s/"+strings.Repeat("x", 43)); s != 404 {
+		t.Errorf("unknown link: status %d, want 404", s)
+	}
+	b.waitTrue(t, fmt.Sprintf(`document.querySelector("h1").textContent.includes(%s)`, sbJS(b.view.words["notfound"])), 5*time.Second)
+	b.checkLayout(t, "unknown")
+}
+
+// sbLongTitle: at 320 px, a title of one 64-letter word wraps instead of
+// widening the page, on the album and on the item page.
+func sbLongTitle(t *testing.T, b *sbBrowser, e *engine, owner, albumID, link string) {
+	long := strings.Repeat("Yunnan2026Dali", 5)[:64]
+	e.do("PATCH", "/v1/albums/"+albumID, owner, map[string]string{"title": long}, 200, nil)
+	defer e.do("PATCH", "/v1/albums/"+albumID, owner, map[string]string{"title": sbTitle}, 200, nil)
+	b.setView(t, sbNarrow)
+	defer b.setView(t, sbPhone)
+	if s := b.open(t, e.base+"/s/"+link); s != 200 {
+		t.Fatalf("album page: status %d", s)
+	}
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); h != long {
+		t.Fatalf("h1 %q, want the long title", h)
+	}
+	if lines := eval[float64](t, b, `(() => { const h = document.querySelector("h1");
+		return h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight) })()`); lines < 2 {
+		t.Errorf("the long title takes %.1f lines at 320 px, want it wrapped", lines)
+	}
+	b.checkLayout(t, "album with a long title")
+	href := eval[string](t, b, `document.querySelector(".grid a.tile:not(.is-video)").href`)
+	if s := b.open(t, href); s != 200 {
+		t.Fatalf("item page: status %d", s)
+	}
+	b.waitTrue(t, sbLoaded("img.media", 1), 20*time.Second)
+	b.checkLayout(t, "item page with a long title")
 }
 
 // sbAlbumPage: 4 tiles with loaded thumbnails; the title is printed as
@@ -111,7 +186,7 @@ func sbAlbumPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	if n := eval[int](t, b, `document.scripts.length`); n != 0 {
 		t.Errorf("page has %d <script> elements, want none", n)
 	}
-	b.screenshot(t, "share-album.png")
+	b.checkPage(t, "share-album")
 }
 
 // sbPreviewPage: tapping the first photo tile opens its preview.
@@ -130,7 +205,7 @@ func sbPreviewPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	if href := eval[string](t, b, `(document.querySelector("a[download]") || {}).href || ""`); !strings.Contains(href, "/download?") {
 		t.Errorf("preview page: download link %q, want one to the download variant", href)
 	}
-	b.screenshot(t, "share-preview.png")
+	b.checkPage(t, "share-preview")
 }
 
 // sbVideoPage: the video item page plays the HEVC upload's H.264 play
@@ -149,6 +224,7 @@ func sbVideoPage(t *testing.T, b *sbBrowser, e *engine, link string) {
 	if src := eval[string](t, b, `document.querySelector("video.media").src`); !strings.Contains(src, "/play?") {
 		t.Errorf("video src = %q, want the play variant", src)
 	}
+	b.checkLayout(t, "video")
 	eval[bool](t, b, `(() => { const v = document.querySelector("video.media"); v.muted = true;
 		v.play().catch(err => { window.sbPlayError = String(err) }); return true })()`)
 	b.waitTrue(t, `(() => { const v = document.querySelector("video.media");
@@ -169,13 +245,14 @@ func sbPasswordPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string
 	if n := eval[int](t, b, `document.querySelectorAll("form input[type=password]").length + 10*document.querySelectorAll("img").length`); n != 1 {
 		t.Fatalf("password page: want a password field and no images (got code %d)", n)
 	}
-	b.screenshot(t, "share-password.png")
+	b.checkPage(t, "share-password")
 	if s := b.submitPassword(t, "not the password"); s != 401 {
 		t.Errorf("wrong password: status %d, want 401", s)
 	}
-	if msg := eval[string](t, b, `(document.querySelector(".error") || {}).textContent || ""`); !strings.Contains(msg, "not right") {
-		t.Errorf("wrong password: error message %q", msg)
+	if msg := eval[string](t, b, `(document.querySelector(".error") || {}).textContent || ""`); !strings.Contains(msg, b.view.words["wrong"]) {
+		t.Errorf("wrong password: error message %q, want %q", msg, b.view.words["wrong"])
 	}
+	b.checkLayout(t, "wrong password")
 	if n := eval[int](t, b, `document.querySelectorAll("img").length`); n != 0 {
 		t.Errorf("wrong password: page shows %d images", n)
 	}
@@ -229,14 +306,14 @@ func sbExpiredPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string)
 	if resp.Status != 410 {
 		t.Errorf("expired link: status %d, want 410", resp.Status)
 	}
-	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, "expired") {
-		t.Errorf("expired page heading %q", h)
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, b.view.words["share-expired"]) {
+		t.Errorf("expired page heading %q, want %q", h, b.view.words["share-expired"])
 	}
 	if n := eval[int](t, b, `document.querySelectorAll("img").length`); n != 0 {
 		t.Errorf("expired page shows %d images", n)
 	}
 	sbCheckHeaders(t, e.base+"/s/"+link, 410)
-	b.screenshot(t, "share-expired.png")
+	b.checkPage(t, "share-expired")
 }
 
 // sbRevokedPage: a revoked link says so (410).
@@ -246,9 +323,10 @@ func sbRevokedPage(t *testing.T, b *sbBrowser, e *engine, owner, albumID string)
 	if s := b.open(t, e.base+"/s/"+link); s != 410 {
 		t.Errorf("revoked link: status %d, want 410", s)
 	}
-	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, "turned off") {
-		t.Errorf("revoked page heading %q", h)
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); !strings.Contains(h, b.view.words["revoked"]) {
+		t.Errorf("revoked page heading %q, want %q", h, b.view.words["revoked"])
 	}
+	b.checkLayout(t, "revoked")
 }
 
 // sbItemLink: a link to one item opens straight on that item.
@@ -261,6 +339,10 @@ func sbItemLink(t *testing.T, b *sbBrowser, e *engine, owner, photo string) {
 	if n := eval[int](t, b, `document.querySelectorAll(".grid, a.back, a[download]").length`); n != 0 {
 		t.Errorf("item link page has a grid, a way back or a download link (%d), want none", n)
 	}
+	if h := eval[string](t, b, `document.querySelector("h1").textContent`); h != "分享的照片" {
+		t.Errorf("item link heading %q, want 分享的照片", h)
+	}
+	b.checkLayout(t, "item link")
 }
 
 // sbLockout: 5 wrong passwords from one network, then even the right one
@@ -308,16 +390,32 @@ func sbVisibilityChange(t *testing.T, b *sbBrowser, e *engine, owner, link, phot
 	}
 }
 
-// sbCheckHeaders fetches a page without a browser and checks its status
-// and security headers.
+// sbCheckHeaders fetches a page without a browser, once in each language,
+// and checks its status and security and language headers.
 func sbCheckHeaders(t *testing.T, url string, status int) {
 	t.Helper()
-	resp, err := http.Get(url)
+	for accept, lang := range map[string]string{"": "zh-CN", sbPhone.accept: "zh-CN", sbDesktop.accept: "en"} {
+		sbCheckHeadersIn(t, url, status, accept, lang)
+	}
+}
+
+func sbCheckHeadersIn(t *testing.T, url string, status int, accept, lang string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if accept != "" {
+		req.Header.Set("Accept-Language", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if cl, vary := resp.Header.Get("Content-Language"), resp.Header.Get("Vary"); cl != lang || !strings.Contains(vary, "Accept-Language") ||
+		!bytes.Contains(body, []byte(`<html lang="`+lang+`">`)) {
+		t.Errorf("GET %s (Accept-Language %q): Content-Language %q, Vary %q; want %s, varying by Accept-Language, and <html lang=%q>",
+			url, accept, cl, vary, lang, lang)
+	}
 	if resp.StatusCode != status {
 		t.Errorf("GET %s: status %d, want %d", url, resp.StatusCode, status)
 	}
@@ -340,7 +438,7 @@ func sbCheckHeaders(t *testing.T, url string, status int) {
 	if bytes.Contains(body, []byte("<script")) {
 		t.Errorf("page contains a <script> tag:\n%s", body)
 	}
-	if status == 200 && !bytes.Contains(body, []byte("Trip &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;friends&#34;")) {
+	if status == 200 && !bytes.Contains(body, []byte(html.EscapeString(sbTitle))) {
 		t.Errorf("album page does not show the escaped title:\n%s", body)
 	}
 }
@@ -378,6 +476,7 @@ func sbShare(e *engine, token string, body map[string]any) (string, string) {
 // console errors (CSP violations among them).
 type sbBrowser struct {
 	ctx     context.Context
+	view    sbView
 	mu      sync.Mutex
 	dialogs []string
 	console []string
@@ -388,7 +487,7 @@ func newSBBrowser(t *testing.T) *sbBrowser {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(800, 900),
+		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("mute-audio", true),
@@ -487,12 +586,112 @@ func eval[T any](t *testing.T, b *sbBrowser, expr string) T {
 	return v
 }
 
-// screenshot saves the page to docs/screenshots/name when
-// MEDIA_SCREENSHOTS=1, so ordinary runs leave the tree clean.
+// setView resizes the tab (a phone: mobile viewport, touch, 2x pixels) and
+// sets the Accept-Language it sends from now on.
+func (b *sbBrowser) setView(t *testing.T, v sbView) {
+	t.Helper()
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateLandscape}
+	if v.mobile {
+		opts = []chromedp.EmulateViewportOption{chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)}
+	}
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(v.width, v.height, opts...)); err != nil {
+		t.Fatalf("view %s: %v", v.name, err)
+	}
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders,
+		network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": v.accept}}); err != nil {
+		t.Fatalf("view %s: %v", v.name, err)
+	}
+	// Headless Chromium prefers no colour scheme; recipients mostly see the light one.
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}}); err != nil {
+		t.Fatalf("view %s: %v", v.name, err)
+	}
+	b.view = v
+}
+
+// checkPage checks the page the tab shows, named like its screenshot: it
+// speaks the view's language, fits the view (checkLayout), and is saved as
+// a screenshot.
+func (b *sbBrowser) checkPage(t *testing.T, name string) {
+	t.Helper()
+	v := b.view
+	if lang := eval[string](t, b, `document.documentElement.lang`); lang != v.lang {
+		t.Errorf("%s at %s: <html lang=%q>, want %q", name, v.name, lang, v.lang)
+	}
+	// What the page itself says: its text without the album's title.
+	ui := eval[string](t, b, fmt.Sprintf(`document.body.innerText.split(%s).join(" ")`, sbJS(sbTitle)))
+	if want := v.words[name]; !strings.Contains(ui, want) {
+		t.Errorf("%s at %s does not say %q:\n%s", name, v.name, want, ui)
+	}
+	han, latin := regexp.MustCompile(`\p{Han}`), regexp.MustCompile(`[A-Za-z]{2,}`)
+	switch v.lang {
+	case "zh-CN":
+		if words := latin.FindAllString(ui, -1); len(words) > 0 || !han.MatchString(ui) {
+			t.Errorf("%s at %s is not all Chinese (%q):\n%s", name, v.name, words, ui)
+		}
+	case "en":
+		if han.MatchString(ui) || !latin.MatchString(ui) {
+			t.Errorf("%s at %s is not English:\n%s", name, v.name, ui)
+		}
+	}
+	b.checkLayout(t, name)
+	b.screenshot(t, name)
+}
+
+// sbLayoutJS lists what does not fit a phone: a page wider than the
+// window, an element whose text overflows its box or leaves the window,
+// and a link, button or field smaller than 44x44 px.
+const sbLayoutJS = `(() => {
+	// The layout viewport: on a phone innerWidth grows to fit a page too wide.
+	const bad = [], vw = Math.min(window.innerWidth, document.documentElement.clientWidth);
+	const name = el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") +
+		" " + JSON.stringify((el.textContent || el.getAttribute("alt") || "").trim().slice(0, 30));
+	const doc = document.documentElement;
+	if (doc.scrollWidth > vw) bad.push("the page is " + doc.scrollWidth + " px wide in a " + vw + " px window");
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.width > 0 && (r.left < -1 || r.right > vw + 1)) bad.push(name(el) + " spans " + Math.round(r.left) + ".." + Math.round(r.right) + " px");
+		if (el.textContent.trim() !== "" && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== "inline")
+			bad.push(name(el) + ": text " + el.scrollWidth + " px wide in a " + el.clientWidth + " px box");
+	}
+	for (const el of document.querySelectorAll("a, button, input, select, textarea")) {
+		if (el.type === "hidden") continue;
+		const r = el.getBoundingClientRect();
+		if (r.width < 44 || r.height < 44) bad.push(name(el) + " is a " + r.width.toFixed(1) + "x" + r.height.toFixed(1) + " px target");
+	}
+	return bad;
+})()`
+
+// checkLayout fails for everything sbLayoutJS finds on the page.
+func (b *sbBrowser) checkLayout(t *testing.T, what string) {
+	t.Helper()
+	for _, p := range eval[[]string](t, b, sbLayoutJS) {
+		t.Errorf("%s at %s: %s", what, b.view.name, p)
+	}
+}
+
+// sbJS quotes s for JavaScript.
+func sbJS(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// screenshot saves the tab when MEDIA_SCREENSHOTS=1, so ordinary runs
+// leave the tree clean: the Chinese phone view as docs/screenshots/name.png
+// (the README shows those), the English desktop one as name-en.png in a
+// temp folder, to look at.
 func (b *sbBrowser) screenshot(t *testing.T, name string) {
 	t.Helper()
 	if os.Getenv("MEDIA_SCREENSHOTS") != "1" {
 		return
+	}
+	// Without a Chinese font Chromium draws boxes, and the test cannot see it.
+	if out, err := exec.Command("fc-list", ":lang=zh", "family").Output(); err != nil || len(bytes.TrimSpace(out)) == 0 {
+		t.Fatalf("screenshot %s: no Chinese font (fc-list :lang=zh: %v); install one, e.g. Debian's fonts-noto-cjk", name, err)
+	}
+	dir, file := filepath.Join("..", "..", "docs", "screenshots"), name+".png"
+	if b.view.name != sbPhone.name {
+		dir, file = filepath.Join(os.TempDir(), "mediad-screenshots"), name+"-"+b.view.lang+".png"
 	}
 	shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -502,13 +701,13 @@ func (b *sbBrowser) screenshot(t *testing.T, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), small, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, file), small, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("screenshot %s", filepath.Join(dir, file))
 }
 
 // sbSmallPNG re-encodes a screenshot with 256 colours (dithered), about a
