@@ -60,6 +60,7 @@ test:
 	$(LOAD_ENV)
 	echo "+ go test -race -count=1 -timeout 20m ./..."
 	$(GO) test -race -count=1 -timeout 20m ./...
+	scripts/clients-test
 
 bench:
 	@$(DEVSTACK) up --bench

@@ -100,6 +100,8 @@ func newFiber(log *slog.Logger, m *metrics.Metrics, limits httpx.Limits, afterWr
 		// Whatever a handler left of a request body is read or the
 		// connection closes, so it is never parsed as a request.
 		httpx.DrainOrClose(64<<10),
+		// wx.request cannot send PATCH: POST with X-HTTP-Method-Override.
+		httpx.MethodOverride(),
 		httpx.RequestIDs(), httpx.AccessLog(log),
 		m.Middleware(func(c *fiber.Ctx, err error) int {
 			if err != nil {

@@ -331,3 +331,34 @@ func dpProbe(t *testing.T, b []byte) string {
 	}
 	return v + "|" + a
 }
+
+// TestMethodOverrideForMiniPrograms: wx.request cannot send PATCH, so a
+// POST with X-HTTP-Method-Override: PATCH reaches the PATCH routes (item
+// visibility here) with the same rules; without the header POST is no
+// such route.
+func TestMethodOverrideForMiniPrograms(t *testing.T) {
+	e := startEngine(t, "all", nil)
+	owner, other := e.login("mo-owner"), e.login("mo-other")
+	id := dpUpload(e, owner, "images/orientation/landscape_2.jpg", "", "")
+	req := e.jsonRequest("POST", "/v1/media/"+id, map[string]string{"visibility": "link"})
+	req.Header.Set("X-HTTP-Method-Override", "PATCH")
+	var out struct {
+		Media dpMedia `json:"media"`
+	}
+	e.send(req, owner, 200, &out)
+	var got struct {
+		Media struct {
+			Visibility string `json:"visibility"`
+		} `json:"media"`
+	}
+	e.do("GET", "/v1/media/"+id, owner, nil, 200, &got)
+	if got.Media.Visibility != "link" {
+		t.Errorf("visibility %q after an overridden PATCH, want link", got.Media.Visibility)
+	}
+	req = e.jsonRequest("POST", "/v1/media/"+id, map[string]string{"visibility": "only_me"})
+	req.Header.Set("X-HTTP-Method-Override", "PATCH")
+	e.send(req, other, 404, nil) // the same rules: someone else's item does not exist
+	if st, _ := e.try("POST", "/v1/media/"+id, owner, map[string]string{"visibility": "only_me"}); st != 404 && st != 405 {
+		t.Errorf("POST without the override: %d, want no such route", st)
+	}
+}
