@@ -59,8 +59,9 @@ func (h *Handler) body(c *fiber.Ctx) io.Reader {
 //     are then checked as above before the item is recorded
 //     (Service.UploadLate).
 //
-// A form field after the file part is therefore read only when none came
-// before it: a client sends its fields together, before or after the file.
+// A client sends its fields together, before or after the file: a known
+// field after the file when others came before it is refused
+// (ErrFieldsSplit) before the item is recorded, never ignored.
 // A refused upload's connection is closed by the error handler, so an
 // unread rest of the body is never parsed as another request.
 func (h *Handler) Create(c *fiber.Ctx) error {
@@ -88,7 +89,7 @@ func (h *Handler) Create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, dup, err := h.svc.Upload(ctx, in, file)
+	m, dup, err := h.svc.Upload(ctx, in, &noFieldsAfter{part: file, mr: mr})
 	if err != nil {
 		return err
 	}
@@ -238,4 +239,35 @@ func partNumber(c *fiber.Ctx) (int, error) {
 		return 0, ErrBadPart
 	}
 	return n, nil
+}
+
+// ErrFieldsSplit: some known fields before the file part and some after it.
+var ErrFieldsSplit = apperr.Invalidf("Send kind, album_id and visibility all before the file part or all after it.")
+
+// noFieldsAfter is the file part of a fields-first body. At the file's end
+// it reads the rest of the body, and a known field there (a visibility sent
+// after the file, say) fails the upload before its row is written instead
+// of being ignored; so does a second file.
+type noFieldsAfter struct {
+	part io.Reader
+	mr   *multipart.Reader
+	done bool
+}
+
+func (r *noFieldsAfter) Read(p []byte) (int, error) {
+	n, err := r.part.Read(p)
+	if !errors.Is(err, io.EOF) || r.done {
+		return n, err
+	}
+	r.done = true
+	more, known, err := readFields(r.mr, map[string]string{"kind": "", "album_id": "", "visibility": ""})
+	switch {
+	case err != nil:
+		return n, err
+	case more != nil:
+		return n, apperr.Invalidf("The multipart body must have one file field.")
+	case known > 0:
+		return n, ErrFieldsSplit
+	}
+	return n, io.EOF
 }
