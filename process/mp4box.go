@@ -115,6 +115,29 @@ func (b box) parent() string {
 // with -map_metadata -1; renaming in place keeps every chunk offset valid,
 // where removing bytes would mean rewriting stco/co64.
 func blankUserData(path string) error {
+	return editMP4(path, func(f *os.File, size int64) error {
+		var zero [32 << 10]byte
+		n := 0
+		return walkBoxes(f, 0, size, "", 0, &n, func(b box) error {
+			if b.typ != "udta" {
+				return nil
+			}
+			if _, err := f.WriteAt([]byte("free"), b.off+4); err != nil {
+				return errorf(ReasonInternal, err, "mp4: write")
+			}
+			for at := b.off + b.hdr; at < b.off+b.size; at += int64(len(zero)) {
+				if _, err := f.WriteAt(zero[:min(int64(len(zero)), b.off+b.size-at)], at); err != nil {
+					return errorf(ReasonInternal, err, "mp4: write")
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// editMP4 opens the MP4 at path for writing in place, runs edit on it and
+// closes it, reporting a failed close: the edits are writes.
+func editMP4(path string, edit func(f *os.File, size int64) error) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return errorf(ReasonInternal, err, "mp4: open output")
@@ -124,23 +147,7 @@ func blankUserData(path string) error {
 	if err != nil {
 		return errorf(ReasonInternal, err, "mp4: stat output")
 	}
-	var zero [32 << 10]byte
-	n := 0
-	err = walkBoxes(f, 0, fi.Size(), "", 0, &n, func(b box) error {
-		if b.typ != "udta" {
-			return nil
-		}
-		if _, err := f.WriteAt([]byte("free"), b.off+4); err != nil {
-			return errorf(ReasonInternal, err, "mp4: write")
-		}
-		for at := b.off + b.hdr; at < b.off+b.size; at += int64(len(zero)) {
-			if _, err := f.WriteAt(zero[:min(int64(len(zero)), b.off+b.size-at)], at); err != nil {
-				return errorf(ReasonInternal, err, "mp4: write")
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := edit(f, fi.Size()); err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {

@@ -173,18 +173,14 @@ func (p *Processor) verifyPlay(ctx context.Context, path string, w, h int, audio
 // there ("Lavc libx264", bitexact or not), and the play file, like the
 // remuxed original, names no encoder.
 func blankCompressorName(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return errorf(ReasonInternal, err, "mp4: open output")
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return errorf(ReasonInternal, err, "mp4: stat output")
-	}
+	return editMP4(path, blankCompressors)
+}
+
+// blankCompressors is blankCompressorName on the open file.
+func blankCompressors(f *os.File, size int64) error {
 	var stbls []box
 	n := 0
-	err = walkBoxes(f, 0, fi.Size(), "", 0, &n, func(b box) error {
+	err := walkBoxes(f, 0, size, "", 0, &n, func(b box) error {
 		if b.typ == "stbl" {
 			stbls = append(stbls, b)
 		}
@@ -197,13 +193,7 @@ func blankCompressorName(path string) error {
 			})
 		}
 	}
-	if err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return errorf(ReasonInternal, err, "mp4: close output")
-	}
-	return nil
+	return err
 }
 
 // blankEntryCompressor zeroes the compressor name of the first sample entry

@@ -324,16 +324,12 @@ func configSEI(cfg []byte) []seiUnit {
 // the MP4 at path into filler data of the same size, in place (sizes and
 // offsets stay valid, as for blankUserData): decoders skip filler.
 func blankConfigSEI(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return errorf(ReasonInternal, err, "mp4: open output")
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return errorf(ReasonInternal, err, "mp4: stat output")
-	}
-	tr, err := findVideoTrack(f, fi.Size())
+	return editMP4(path, blankSEIUnits)
+}
+
+// blankSEIUnits is blankConfigSEI on the open file.
+func blankSEIUnits(f *os.File, size int64) error {
+	tr, err := findVideoTrack(f, size)
 	if err != nil || tr == nil {
 		return err
 	}
@@ -353,9 +349,6 @@ func blankConfigSEI(path string) error {
 		if _, err := f.WriteAt(filler, tr.cfgOff+int64(u.at)); err != nil {
 			return errorf(ReasonInternal, err, "mp4: write")
 		}
-	}
-	if err := f.Close(); err != nil {
-		return errorf(ReasonInternal, err, "mp4: close output")
 	}
 	return nil
 }
