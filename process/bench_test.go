@@ -6,6 +6,8 @@ import (
 	"image/jpeg"
 	"io"
 	"testing"
+
+	"github.com/wxalbum/mediad/process/internal/jpegdec"
 )
 
 const benchPhoto = "images/phone/iphone_hdr_NO.jpg"
@@ -40,15 +42,22 @@ func BenchmarkReadOrientation(b *testing.B) {
 }
 
 // BenchmarkDerivatives: thumb + preview + card (resize, orient, encode) from
-// an already-decoded 12 MP photo; the decode is measured separately.
+// the 12 MP photo decoded as Image decodes it; the decode is measured
+// separately (BenchmarkDecodeScaled12MP).
 func BenchmarkDerivatives(b *testing.B) {
 	o := DefaultOptions()
-	img, err := jpeg.Decode(bytes.NewReader(mustRead(b, benchPhoto)))
+	raw := mustRead(b, benchPhoto)
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(raw))
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, h := cfg.Width, cfg.Height
+	img, err := jpegdec.DecodeScaled(bytes.NewReader(raw), o.jpegDenom(w, h, 1))
 	if err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		d := o.derive(img, 1)
+		d := o.derive(FormatJPEG, img, w, h, 1)
 		encodeJPEG(d.thumb, o.ThumbQuality, nil)
 		encodeJPEG(d.preview, o.PreviewQuality, nil)
 		encodeJPEG(d.card, o.PreviewQuality, nil)
@@ -60,6 +69,17 @@ func BenchmarkDecode12MP(b *testing.B) {
 	raw := mustRead(b, benchPhoto)
 	for b.Loop() {
 		if _, err := jpeg.Decode(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeScaled12MP is the decode Image does: at half size, in
+// the DCT domain (jpegDenom).
+func BenchmarkDecodeScaled12MP(b *testing.B) {
+	raw := mustRead(b, benchPhoto)
+	for b.Loop() {
+		if _, err := jpegdec.DecodeScaled(bytes.NewReader(raw), 2); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"image/png"
 
 	"golang.org/x/image/webp"
+
+	"github.com/wxalbum/mediad/process/internal/jpegdec"
 )
 
 // decodeConfig reads only the header of the detected format. Each format's
@@ -35,13 +37,14 @@ func decodeConfig(f Format, b []byte) (cfg image.Config, err error) {
 	return cfg, nil
 }
 
-// decode fully decodes b with the decoder of f (GIF: first frame only).
-func decode(f Format, b []byte) (img image.Image, err error) {
+// decode decodes b with the decoder of f (GIF: first frame only); a JPEG
+// at 1/jpegDenom of its size, every other format in full.
+func decode(f Format, b []byte, jpegDenom int) (img image.Image, err error) {
 	defer recoverCorrupt(&err)
 	r := bytes.NewReader(b)
 	switch f {
 	case FormatJPEG:
-		img, err = jpeg.Decode(r)
+		img, err = jpegdec.DecodeScaled(r, jpegDenom)
 	case FormatPNG:
 		img, err = png.Decode(r)
 	case FormatGIF:
@@ -77,8 +80,28 @@ func (o Options) checkLimits(w, h int) error {
 	return nil
 }
 
+// jpegDenom is the largest JPEG decode denominator (8, 4 or 2, else 1)
+// at which an image stored w x h under orientation o still has at least
+// the pixels of every derivative: preview, thumb and the card's crop. A
+// 12 MP photo (4032x3024) for a 1440 preview decodes at 1/2: a quarter of
+// the pixels, and of the inverse DCT work.
+func (o Options) jpegDenom(w, h, orientation int) int {
+	z := o.sizes(upright(w, h, orientation))
+	for d := 8; d > 1; d /= 2 {
+		fw, fh := z.full.X/d, z.full.Y/d
+		if fw >= max(z.preview.X, z.thumb.X) && fh >= max(z.preview.Y, z.thumb.Y) &&
+			z.crop.Dx()/d >= z.card.X && z.crop.Dy()/d >= z.card.Y {
+			return d
+		}
+	}
+	return 1
+}
+
 // decodeBytes is the budget reserved for one decode: 4 bytes per source
-// pixel, plus room for the preview-sized intermediates.
+// pixel, plus room for the preview-sized intermediates. It does not count
+// on jpegDenom: a progressive JPEG keeps every coefficient of the full
+// size until its last scan (6 bytes per pixel at 4:2:0), whatever the
+// output scale.
 func (o Options) decodeBytes(w, h int) int64 {
 	l := int64(o.PreviewLongEdge)
 	return int64(w)*int64(h)*4 + l*l*4*2

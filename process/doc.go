@@ -18,10 +18,15 @@
 //  5. strip by container structure with allow-lists (StripJPEG, StripPNG,
 //     StripWebP, StripGIF): what is not known to be needed is dropped, so no
 //     parser has to recognise GPS for it to go;
-//  6. decode the stripped file once, under the shared decode budget;
+//  6. decode the stripped file once, under the shared decode budget; a JPEG
+//     at the smallest scale (1/2, 1/4, 1/8) that still covers every
+//     derivative, in the DCT domain (internal/jpegdec, the standard
+//     library's decoder with a reduced inverse DCT, as libjpeg scales);
 //  7. derive preview, thumb and card from that one decode, orientation
 //     applied, encoded as JPEG with no metadata except the source's RGB ICC
-//     profile, and a ThumbHash placeholder.
+//     profile, and a ThumbHash placeholder. A JPEG stays in Y, Cb and Cr
+//     planes from decode to encode (deriveYCC, internal/jpegenc); other
+//     formats are resized in RGB.
 //
 // The served JPEG original keeps its entropy-coded data byte for byte (it
 // decodes to the same pixels) and gets back a minimal EXIF holding only

@@ -3,16 +3,23 @@ package process
 import (
 	"bytes"
 	"image"
-	"image/jpeg"
+
+	"github.com/wxalbum/mediad/process/internal/jpegenc"
 )
 
-// encodeJPEG encodes img as a metadata-free baseline JPEG. When icc is an RGB
-// profile it is embedded as APP2 chunks so wide-gamut sources (Display P3)
-// are not shown washed out; no other metadata is ever written.
-func encodeJPEG(img *image.NRGBA, quality int, icc []byte) ([]byte, error) {
+// encodeJPEG encodes img (*image.NRGBA or *image.YCbCr, the derivatives'
+// types) as a metadata-free baseline JPEG, with image/jpeg's encoder
+// (jpegenc: the same bytes, a 4:2:0 image read straight from its planes).
+// When icc is an RGB profile it is embedded as APP2 chunks so wide-gamut
+// sources (Display P3) are not shown washed out; no other metadata is
+// ever written.
+func encodeJPEG(img image.Image, quality int, icc []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(img.Bounds().Dx() * img.Bounds().Dy() / 4)
-	if err := jpeg.Encode(&buf, opaqueRGBA(img), &jpeg.Options{Quality: quality}); err != nil {
+	if n, ok := img.(*image.NRGBA); ok {
+		img = opaqueRGBA(n)
+	}
+	if err := jpegenc.Encode(&buf, img, &jpegenc.Options{Quality: quality}); err != nil {
 		return nil, errorf(ReasonInternal, err, "jpeg encode")
 	}
 	segs := iccSegments(icc)
@@ -26,7 +33,8 @@ func encodeJPEG(img *image.NRGBA, quality int, icc []byte) ([]byte, error) {
 }
 
 // opaqueRGBA composites img over white and returns it as *image.RGBA. JPEG
-// has no alpha, and image/jpeg has a fast path for *image.RGBA only; once
+// has no alpha, and the encoder has fast paths for *image.RGBA and
+// *image.YCbCr only (NRGBA would take its per-pixel generic path); once
 // every alpha is 255, NRGBA and RGBA pixels are the same bytes.
 func opaqueRGBA(img *image.NRGBA) *image.RGBA {
 	pix := img.Pix

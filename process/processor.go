@@ -168,19 +168,24 @@ func stepStrip(_ *Processor, _ context.Context, j *imageJob) error {
 }
 
 // stepDecode decodes the stripped file (what will be served), once, while
-// holding its share of the decode budget until the job ends.
+// holding its share of the decode budget until the job ends; a JPEG at
+// the smallest scale that still covers every derivative (jpegDenom).
 func stepDecode(p *Processor, ctx context.Context, j *imageJob) error {
 	release, err := p.budget.acquire(ctx, p.o.decodeBytes(j.cfg.Width, j.cfg.Height))
 	if err != nil {
 		return err
 	}
 	j.release = release
-	j.img, err = decode(j.format, j.res.Original)
+	denom := 1
+	if j.format == FormatJPEG {
+		denom = p.o.jpegDenom(j.cfg.Width, j.cfg.Height, j.orient)
+	}
+	j.img, err = decode(j.format, j.res.Original, denom)
 	return err
 }
 
 func stepDerive(p *Processor, _ context.Context, j *imageJob) error {
-	d := p.o.derive(j.img, j.orient)
+	d := p.o.derive(j.format, j.img, j.cfg.Width, j.cfg.Height, j.orient)
 	var err error
 	if j.res.Thumb, err = encodeJPEG(d.thumb, p.o.ThumbQuality, j.icc); err != nil {
 		return err

@@ -3,6 +3,7 @@ package process
 import (
 	"image"
 	"math"
+	"slices"
 
 	"github.com/disintegration/imaging"
 )
@@ -25,13 +26,26 @@ type taps struct {
 // are resampled to dstSize with f, with the same geometry as
 // imaging.Resize (so both give the same picture), rounded to weightBits.
 func weights(dstSize, srcSize int, f imaging.ResampleFilter) []taps {
-	du := float64(srcSize) / float64(dstSize)
-	scale := max(du, 1)
+	return weightsAt(dstSize, axis{step: float64(srcSize) / float64(dstSize)}, srcSize, f)
+}
+
+// axis maps output sample v to source position start + (v+½)·step - ½,
+// positions counted in source samples: a crop, a scale, or both.
+type axis struct{ start, step float64 }
+
+// weightsAt computes the taps of dstSize output samples placed on the
+// source by a; taps outside [0, srcSize) are dropped and the rest
+// renormalised, as imaging does at the image edges.
+func weightsAt(dstSize int, a axis, srcSize int, f imaging.ResampleFilter) []taps {
+	scale := max(a.step, 1)
 	ru := math.Ceil(scale * f.Support)
 	out := make([]taps, dstSize)
 	fw := make([]float64, 0, int(2*ru)+2)
+	// One backing array for all the weights: an output has at most 2ru+1
+	// taps, so it is allocated once, not once per output sample.
+	all := make([]int32, 0, dstSize*(int(2*ru)+1))
 	for v := range out {
-		fu := (float64(v)+0.5)*du - 0.5
+		fu := a.start + (float64(v)+0.5)*a.step - 0.5
 		begin := max(0, int(math.Ceil(fu-ru)))
 		end := min(srcSize-1, int(math.Floor(fu+ru)))
 		fw, sum := fw[:0], 0.0
@@ -44,15 +58,31 @@ func weights(dstSize, srcSize int, f imaging.ResampleFilter) []taps {
 			fw, sum = append(fw[:0], 1), 1
 			begin = min(max(0, int(math.Round(fu))), srcSize-1)
 		}
-		out[v] = taps{start: begin, w: fixedWeights(fw, sum)}
+		n := len(all)
+		all = appendFixed(all, fw, sum)
+		out[v] = trimTaps(taps{start: begin, w: all[n:len(all):len(all)]})
 	}
 	return out
 }
 
-// fixedWeights normalises fw to sum exactly weightOne, so flat areas stay
-// exactly flat after rounding.
-func fixedWeights(fw []float64, sum float64) []int32 {
-	w := make([]int32, len(fw))
+// trimTaps drops zero weights at both ends (the box filter has a few),
+// which changes no sum and saves their multiplies.
+func trimTaps(t taps) taps {
+	for len(t.w) > 1 && t.w[0] == 0 {
+		t.start, t.w = t.start+1, t.w[1:]
+	}
+	for len(t.w) > 1 && t.w[len(t.w)-1] == 0 {
+		t.w = t.w[:len(t.w)-1]
+	}
+	return t
+}
+
+// appendFixed appends fw normalised to sum exactly weightOne in fixed
+// point, so flat areas stay exactly flat after rounding.
+func appendFixed(dst []int32, fw []float64, sum float64) []int32 {
+	n := len(dst)
+	dst = slices.Grow(dst, len(fw))[:n+len(fw)]
+	w := dst[n:]
 	var total, big int32
 	for i, f := range fw {
 		w[i] = int32(math.Round(f / sum * weightOne))
@@ -62,7 +92,7 @@ func fixedWeights(fw []float64, sum float64) []int32 {
 		}
 	}
 	w[big] += weightOne - total
-	return w
+	return dst
 }
 
 // clampFixed turns a fixed-point accumulator into a rounded 0..255 sample.
