@@ -6,85 +6,164 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"time"
 
 	"github.com/wxalbum/mediad/process"
 )
 
-// derivePerRound is how many derivative sets are timed per round, to
-// average out the scheduler's noise on a shared machine.
-const derivePerRound = 3
+// derivePerRound is how many derivative sets each side makes per round,
+// after its own warm-up, to average out the scheduler's noise on a shared
+// machine.
+const derivePerRound = 5
 
-// runDerive: CPU of the whole derivative set in process vs vipsthumbnail
-// making the preview and the thumb, then a worker's peak memory.
+// deriveProfileSets is the length of the separate, unreported run that
+// -profile records (one thread, so the profile reads like the row).
+const deriveProfileSets = 20
+
+// deriveMetrics are derive's rows but the worker's peak RSS.
+type deriveMetrics struct {
+	one, allCPU, allWall, cli *metric
+}
+
+func newDeriveMetrics() deriveMetrics {
+	cores := runtime.NumCPU()
+	return deriveMetrics{
+		one: newMetric("CPU per photo, one thread: Processor.Image (GOMAXPROCS=1; also makes the stripped original and the placeholder)", "CPU s",
+			"libvips in process, preview + thumb + card (scripts/bench/vipsref.c, VIPS_CONCURRENCY=1, cache off)", ratioAtMost(0.8)),
+		allCPU: newMetric(fmt.Sprintf("CPU per photo, all %d cores: Processor.Image", cores), "CPU s",
+			"ours on one thread"),
+		allWall: newMetric(fmt.Sprintf("wall time per photo, all %d cores: Processor.Image", cores), "s",
+			"ours on one thread (wall)"),
+		cli: newMetric("CPU per photo, one thread: Processor.Image vs what a shell script costs", "CPU s",
+			"vipsthumbnail CLI preview 1440 + thumb 320 (two processes: child user+sys CPU, start-ups included)"),
+	}
+}
+
+// deriveRefs are the references' inputs; a "" path means not measured.
+type deriveRefs struct {
+	vipsref, dir string
+	o            process.Options
+	w, h         int
+}
+
+// runDerive: CPU per derivative set of Processor.Image, on one thread and
+// on all cores, each in a child process, vs libvips in process and the
+// vipsthumbnail CLI; then a worker's peak memory.
 func runDerive(ctx context.Context, b *bench, rounds int) ([]Result, error) {
-	raw, err := readFile(phonePhoto)
+	refs, m, err := deriveSetup(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	o := process.DefaultOptions()
-	p, err := process.New(o)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "mediabench-derive-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	cpu := newMetric("CPU per 12 MP photo: Processor.Image (original, preview, thumb, card, placeholder)", "CPU s",
-		"vipsthumbnail preview 1440 + thumb 320 (child user+sys CPU)", ratioAtMost(1.0))
-	cpu.missing = missingTools("vipsthumbnail")
-	if _, err := p.Image(ctx, raw); err != nil { // warm-up: first-use allocations do not count
-		return nil, err
-	}
-	stop := b.profileSelf()
+	defer os.RemoveAll(refs.dir)
 	for r := 0; r < rounds; r++ {
-		if err := deriveRound(ctx, p, raw, o, dir, cpu); err != nil {
-			stop()
+		if err := deriveRound(ctx, refs, m, r); err != nil {
 			return nil, err
 		}
 	}
-	stop()
+	stretchNote(m.one, 0.7)
+	if b.opts.profile {
+		if _, err := oursSet(ctx, phonePhoto, deriveProfileSets, 1, filepath.Join(b.root, "bench", b.current)); err != nil {
+			return nil, err
+		}
+	}
 	peak, err := workerPeak(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	return results(cpu, peak), nil
+	return results(m.one, m.allCPU, m.allWall, m.cli, peak), nil
 }
 
-func deriveRound(ctx context.Context, p *process.Processor, raw []byte, o process.Options, dir string, m *metric) error {
-	ours, err := imageCPU(ctx, p, raw)
+// deriveSetup compiles the libvips harness (a failure is reported on the
+// row, not fatal) and reads the photo's upright size.
+func deriveSetup(ctx context.Context, b *bench) (deriveRefs, deriveMetrics, error) {
+	m := newDeriveMetrics()
+	raw, err := readFile(phonePhoto)
 	if err != nil {
-		return err
+		return deriveRefs{}, m, err
 	}
-	if m.missing != "" {
-		m.add(ours)
-		return nil
+	refs := deriveRefs{o: process.DefaultOptions()}
+	if refs.w, refs.h, err = uprightSize(raw); err != nil {
+		return refs, m, err
 	}
-	var vips time.Duration
-	for i := 0; i < derivePerRound; i++ {
-		t, err := vipsSet(ctx, phonePhoto, dir, o)
-		if err != nil {
+	if refs.vipsref, err = buildVipsRef(ctx, b.root); err != nil {
+		m.one.missing = err.Error()
+	}
+	m.cli.missing = missingTools("vipsthumbnail")
+	refs.dir, err = os.MkdirTemp("", "mediabench-derive-")
+	return refs, m, err
+}
+
+// deriveRound measures ours on one thread and on all cores and the
+// references back to back, alternating which side goes first.
+func deriveRound(ctx context.Context, refs deriveRefs, m deriveMetrics, r int) error {
+	var one, all, vips setTiming
+	var cli float64
+	steps := []func() error{
+		func() (err error) { one, err = oursSet(ctx, phonePhoto, derivePerRound, 1, ""); return err },
+		func() (err error) { all, err = oursSet(ctx, phonePhoto, derivePerRound, 0, ""); return err },
+		func() (err error) { vips, err = vipsRefSet(ctx, refs); return err },
+		func() (err error) { cli, err = cliSet(ctx, refs); return err },
+	}
+	if r%2 == 1 {
+		slices.Reverse(steps)
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
 			return err
 		}
-		vips += t.cpu
 	}
-	m.addPair(ours, vips.Seconds()/derivePerRound)
+	addRef(m.one, one.cpu, vips.cpu)
+	addRef(m.cli, one.cpu, cli)
+	m.allCPU.addPair(all.cpu, one.cpu)
+	m.allWall.addPair(all.wall, one.wall)
 	return nil
 }
 
-// imageCPU is the CPU this process spends per Processor.Image, called
-// from one goroutine (the Processor's own row parallelism is counted: the
-// rusage covers every thread).
-func imageCPU(ctx context.Context, p *process.Processor, raw []byte) (float64, error) {
-	c0 := cpuTime()
+// addRef records a pair, or ours alone when the reference did not run.
+func addRef(m *metric, ours, ref float64) {
+	if m.missing != "" {
+		m.add(ours)
+		return
+	}
+	m.addPair(ours, ref)
+}
+
+func vipsRefSet(ctx context.Context, refs deriveRefs) (setTiming, error) {
+	if refs.vipsref == "" {
+		return setTiming{}, nil
+	}
+	return runVipsRef(ctx, refs.vipsref, phonePhoto, derivePerRound, refs.o, refs.w, refs.h)
+}
+
+// cliSet is the CPU of one preview + thumb by vipsthumbnail, averaged.
+func cliSet(ctx context.Context, refs deriveRefs) (float64, error) {
+	if missingTools("vipsthumbnail") != "" {
+		return 0, nil
+	}
+	var cpu time.Duration
 	for i := 0; i < derivePerRound; i++ {
-		if _, err := p.Image(ctx, raw); err != nil {
+		t, err := vipsSet(ctx, phonePhoto, refs.dir, refs.o)
+		if err != nil {
 			return 0, err
 		}
+		cpu += t.cpu
 	}
-	return (cpuTime() - c0).Seconds() / derivePerRound, nil
+	return cpu.Seconds() / derivePerRound, nil
+}
+
+// stretchNote says on the row whether the median ratio also meets the
+// stretch target, which is not a pass/fail bound.
+func stretchNote(m *metric, limit float64) {
+	if len(m.ratios) == 0 {
+		return
+	}
+	verdict := "not met"
+	if median(m.ratios) <= limit {
+		verdict = "met"
+	}
+	m.note("stretch target ratio <= %s: %s", fmtNum(limit), verdict)
 }
 
 // vipsSet makes the preview (long edge 1440) and thumb (short edge 320) of

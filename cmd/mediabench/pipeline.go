@@ -26,9 +26,18 @@ type pipeRun struct {
 	failed int
 }
 
+// pipeRefs are the references a round measures beside the engine.
+type pipeRefs struct {
+	tools bool      // exiftool and vipsthumbnail are installed
+	bare  *bareLoop // the bare Go loop
+}
+
+// pipeRound is one round's three sides (tools is nil when not measured).
+type pipeRound struct{ eng, tools, bare *pipeRun }
+
 // runPipeline: 200 distinct 12 MP photos through `mediad all` (upload to
-// ready) vs the same photos through exiftool + vipsthumbnail, both with
-// 20 at a time.
+// ready) vs the same work as a bare Go loop and as exiftool +
+// vipsthumbnail, all with 20 at a time.
 func runPipeline(ctx context.Context, b *bench, rounds int) ([]Result, error) {
 	m, err := b.start(ctx, "all")
 	if err != nil {
@@ -38,54 +47,86 @@ func runPipeline(ctx context.Context, b *bench, rounds int) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	ref := "exiftool -all= + vipsthumbnail preview + thumb, 20 goroutines"
-	tput := newMetric("200 x 12 MP photos, 20 clients: upload to ready, throughput", "photos/s", ref)
-	tput.missing = missingTools("exiftool", "vipsthumbnail")
-	p50 := newMetric("upload-start-to-ready p50", "ms", ref+" (per photo)")
-	p99 := newMetric("upload-start-to-ready p99", "ms", ref+" (per photo)")
-	failed := newMetric("photos that failed processing", "photos", "", valueIs(0))
+	bare, err := newBareLoop(b.stack.minio)
+	if err != nil {
+		return nil, err
+	}
+	pm := newPipeMetrics()
+	refs := pipeRefs{tools: pm.tput.missing == "", bare: bare}
 	for r := 0; r < rounds; r++ {
-		eng, refRun, err := pipelineRound(ctx, phones, r, tput.missing == "")
+		got, err := pipelineRound(ctx, phones, r, refs)
 		if err != nil {
 			return nil, err
 		}
-		failed.add(float64(eng.failed))
-		if refRun == nil {
-			tput.add(eng.perSec)
-			continue
-		}
-		tput.addPair(eng.perSec, refRun.perSec)
-		p50.addPair(percentile(eng.lat, 50), percentile(refRun.lat, 50))
-		p99.addPair(percentile(eng.lat, 99), percentile(refRun.lat, 99))
-		b.logf("round %d: mediad %.2f photos/s, tools %.2f photos/s", r+1, eng.perSec, refRun.perSec)
+		pm.add(got)
+		b.logf("round %d: mediad %.2f photos/s, bare loop %.2f photos/s, tools %s photos/s",
+			r+1, got.eng.perSec, got.bare.perSec, toolsRate(got.tools))
 	}
 	hwm := newMetric("peak RSS (VmHWM) of `mediad all` over the scenario", "MiB", "")
 	if v, err := procStatusKiB(m.pid(), "VmHWM"); err == nil {
 		hwm.add(float64(v) / 1024)
 	}
-	return results(tput, p50, p99, failed, hwm), nil
+	return results(pm.bare, pm.tput, pm.p50, pm.p99, pm.failed, hwm), nil
 }
 
-// pipelineRound runs both sides (alternating which goes first) on photos
-// whose trailers are unique to the round.
-func pipelineRound(ctx context.Context, phones [2][]byte, r int, withRef bool) (eng, ref *pipeRun, err error) {
+// pipeMetrics are the pipeline rows but the peak RSS.
+type pipeMetrics struct{ bare, tput, p50, p99, failed *metric }
+
+func newPipeMetrics() pipeMetrics {
+	const tools = "exiftool -all= + vipsthumbnail preview + thumb, 20 goroutines"
+	pm := pipeMetrics{
+		bare: newMetric("200 x 12 MP photos, 20 clients: upload to ready, throughput vs the bare minimum", "photos/s",
+			"bare Go loop in mediabench: PutObject upload, Processor.Image, PutObject original/preview/thumb/card; 20 goroutines, 2 deriving at once", ratioAtLeast(0.8)),
+		tput:   newMetric("200 x 12 MP photos, 20 clients: upload to ready, throughput vs a shell script", "photos/s", tools),
+		p50:    newMetric("upload-start-to-ready p50", "ms", tools+" (per photo)"),
+		p99:    newMetric("upload-start-to-ready p99", "ms", tools+" (per photo)"),
+		failed: newMetric("photos that failed processing", "photos", "", valueIs(0)),
+	}
+	pm.tput.missing = missingTools("exiftool", "vipsthumbnail")
+	return pm
+}
+
+func (pm pipeMetrics) add(got pipeRound) {
+	pm.failed.add(float64(got.eng.failed))
+	pm.bare.addPair(got.eng.perSec, got.bare.perSec)
+	if got.tools == nil {
+		pm.tput.add(got.eng.perSec)
+		return
+	}
+	pm.tput.addPair(got.eng.perSec, got.tools.perSec)
+	pm.p50.addPair(percentile(got.eng.lat, 50), percentile(got.tools.lat, 50))
+	pm.p99.addPair(percentile(got.eng.lat, 99), percentile(got.tools.lat, 99))
+}
+
+func toolsRate(t *pipeRun) string {
+	if t == nil {
+		return "(not run)"
+	}
+	return fmt.Sprintf("%.2f", t.perSec)
+}
+
+// pipelineRound runs every side on photos whose trailers are unique to
+// the round, rotating which goes first so no side always meets a cold or
+// a busy machine.
+func pipelineRound(ctx context.Context, phones [2][]byte, r int, refs pipeRefs) (pipeRound, error) {
 	photos := make([][]byte, pipePhotos)
 	for i := range photos {
 		photos[i] = withTrailer(phones[i%2], uint64(r*pipePhotos+i))
 	}
-	steps := []func() error{func() (err error) { eng, err = enginePipeline(ctx, photos, r); return err }}
-	if withRef {
-		steps = append(steps, func() (err error) { ref, err = toolPipeline(ctx, photos); return err })
+	var got pipeRound
+	steps := []func() error{
+		func() (err error) { got.eng, err = enginePipeline(ctx, photos, r); return err },
+		func() (err error) { got.bare, err = refs.bare.run(ctx, photos, r); return err },
 	}
-	if r%2 == 1 && withRef {
-		steps[0], steps[1] = steps[1], steps[0]
+	if refs.tools {
+		steps = append(steps, func() (err error) { got.tools, err = toolPipeline(ctx, photos); return err })
 	}
-	for _, s := range steps {
-		if err := s(); err != nil {
-			return nil, nil, err
+	for i := range steps {
+		if err := steps[(i+r)%len(steps)](); err != nil {
+			return pipeRound{}, err
 		}
 	}
-	return eng, ref, nil
+	return got, nil
 }
 
 // enginePipeline: 20 closed-loop clients, each its own user, upload a
