@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/wxalbum/mediad/internal/blob"
@@ -106,26 +107,30 @@ func (s *Service) storePart(ctx context.Context, c *Chunked, n int, want int64, 
 		return s.putPart(ctx, c, n, want, r, ex)
 	}
 	defer s.chains.leave(ch, n)
-	ph := &partHasher{ctx: ctx, hc: &s.chains, ch: ch, n: n, want: want, left: want}
+	ph := &partHasher{ctx: ctx, hc: &s.chains, ch: ch, n: n, want: want, left: want, format: string(format)}
 	p, err := s.putPart(ctx, c, n, want, &hashingReader{r: r, ph: ph}, ex)
-	ph.finish(err == nil)
-	switch {
-	case !ph.whole && ph.owned:
-		s.chains.readFailed(ch, ph.before)
-	case !ph.whole:
-		// Not hashed: completion reads the object once.
-	case err != nil:
-		s.chains.fail(c.ID, ch)
-	case !s.chains.saveTurn(ctx, ch, n):
-		s.chains.fail(c.ID, ch)
-	case s.store.AdvanceHash(ctx, c.ID, n, ph.after, p.ETag, string(format)) != nil:
-		// Best effort: without it, completion reads the object once.
-		s.chains.fail(c.ID, ch)
-	default:
-		s.chains.saved(ch, n)
+	if err != nil {
+		ph.failed(c.ID)
+		return p, err
 	}
-	return p, err
+	ph.stored(p.ETag)
+	s.chains.settle(ctx, c.ID, ch, s.saveHash(c.ID))
+	return p, nil
 }
+
+// saveHash records upload id's running hash. Best effort: without it,
+// completion reads the object once. The client going away does not stop
+// it, as the parts it covers are stored.
+func (s *Service) saveHash(id string) saveFunc {
+	return func(ctx context.Context, from, to int, state []byte, etags []string, format string) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hashSaveWait)
+		defer cancel()
+		return s.store.AdvanceHash(ctx, id, from, to, state, etags, format)
+	}
+}
+
+// hashSaveWait bounds one write of the running hash.
+const hashSaveWait = 10 * time.Second
 
 func (s *Service) putPart(ctx context.Context, c *Chunked, n int, want int64, r io.Reader, ex *exactReader) (blob.Part, error) {
 	p, err := s.blobs.PutPart(ctx, c.Key, c.S3UploadID, n, r, want)
@@ -164,7 +169,7 @@ func runningSum(c *Chunked, parts []blob.Part) (sum []byte, format process.Forma
 		return nil, "", false
 	}
 	for i, p := range parts {
-		if p.ETag != c.HashETags[i] {
+		if !sameETag(p.ETag, c.HashETags[i]) {
 			return nil, "", false
 		}
 	}
@@ -173,6 +178,12 @@ func runningSum(c *Chunked, parts []blob.Part) (sum []byte, format process.Forma
 		return nil, "", false
 	}
 	return h.Sum(nil), process.Format(c.Format), true
+}
+
+// sameETag compares ETags as S3 gives them: an upload's answer has no
+// quotes, a listing of parts has them ("…").
+func sameETag(a, b string) bool {
+	return strings.Trim(a, `"`) == strings.Trim(b, `"`)
 }
 
 // Parts lists the parts received, so a restarted client can resume.

@@ -2,6 +2,7 @@ package upload
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -102,11 +103,19 @@ func (s *Store) FindChunked(ctx context.Context, id, ownerID string) (*Chunked, 
 		WHERE id = $1 AND owner_id = $2 AND expires_at > now()`, id, ownerID))
 }
 
-// AdvanceHash records the running hash after part n when part n-1 was the
-// last one hashed; a concurrent or out-of-order part leaves it alone.
-func (s *Store) AdvanceHash(ctx context.Context, id string, n int, state []byte, etag, format string) error {
-	_, err := s.q.Exec(ctx, `UPDATE uploads SET hashed_parts = $2, hash_state = $3, hash_etags = hash_etags || $4::text,
-		format = coalesce(NULLIF($5, ''), format) WHERE id = $1 AND hashed_parts = $2 - 1`, id, n, state, etag, format)
+// errHashMoved is AdvanceHash finding the row's running hash elsewhere
+// than where the caller's began (another instance moved it, or the upload
+// is gone).
+var errHashMoved = errors.New("upload: running hash moved")
+
+// AdvanceHash records the running hash after parts from+1..to (their
+// ETags in order) when the row holds the hash after part from.
+func (s *Store) AdvanceHash(ctx context.Context, id string, from, to int, state []byte, etags []string, format string) error {
+	tag, err := s.q.Exec(ctx, `UPDATE uploads SET hashed_parts = $3, hash_state = $4, hash_etags = hash_etags || $5::text[],
+		format = coalesce(NULLIF($6, ''), format) WHERE id = $1 AND hashed_parts = $2`, id, from, to, state, etags, format)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = errHashMoved
+	}
 	return err
 }
 

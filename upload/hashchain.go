@@ -11,11 +11,13 @@ import (
 
 // hashChains lets the parts of one chunked upload stream concurrently and
 // still be hashed exactly once, in order, while they stream. Part n
-// extends the running SHA-256 once part n-1's bytes have all been read;
-// until then it streams to the object store anyway and keeps what it read
-// in a bounded buffer (partHasher). The state after each part is written to
-// PostgreSQL in part order once the part is stored, so a restart resumes
-// from the database.
+// extends the running SHA-256 once part n-1's bytes are all in it; until
+// then it streams to the object store anyway and keeps what it read in a
+// bounded buffer (partHasher). A part stored before its turn is parked
+// with its buffer and answered at once: whichever handler makes the hash
+// reach it hashes it later (settle). The state after each stored part is
+// written to PostgreSQL in part order, so a restart resumes from the
+// database; no handler waits for another part to arrive.
 //
 // Nothing here is needed for correctness: a gap, a failed part, a re-sent
 // part or another instance just leaves parts unhashed, and completion then
@@ -23,16 +25,16 @@ import (
 type hashChains struct {
 	mu       sync.Mutex
 	chains   map[string]*hashChain
-	buffered int64       // bytes of read-ahead buffers handed out
-	spare    chan []byte // read-ahead buffers kept for the next parts (nil: none); room for a client with 4 parts in flight
+	buffered int64       // bytes of read-ahead buffers, handed out or spare
+	spare    chan []byte // read-ahead buffers kept for the next parts (nil: none)
 }
 
-// chainIdle is how long an unused chain stays in memory; after that the
-// next part starts again from the database's state.
+// chainIdle is how long an unused chain (and the parts parked in it) stays
+// in memory; after that the next part starts again from the database's state.
 const chainIdle = 2 * time.Minute
 
-// chainWait bounds how long a part waits for its turn or for its
-// predecessor to be recorded; past it the part is simply not hashed.
+// chainWait bounds how long a part without a read-ahead buffer waits for
+// its turn; past it the part is simply not hashed.
 const chainWait = 2 * time.Minute
 
 type hashChain struct {
@@ -40,10 +42,27 @@ type hashChain struct {
 	read     int         // parts 1..read are in h
 	busy     bool        // part read+1 is being read into h now
 	saved    int         // parts 1..saved are recorded in the database
+	saving   bool        // a handler is recording parts now
 	broken   bool        // h may hold bytes of a part that was not stored
 	inflight map[int]int // part number -> handlers working on it (none: idle)
+	ahead    int         // read-ahead buffers its parts hold (see readAhead)
+	hashed   map[int]*hashedPart
+	parked   map[int]*parkedPart
 	idle     time.Time
 	changed  chan struct{} // closed and replaced on every change
+}
+
+// hashedPart is a part in h not yet recorded: the state after it, and its
+// ETag once it is stored ("" before).
+type hashedPart struct {
+	state        []byte
+	etag, format string
+}
+
+// parkedPart is a stored part read whole ahead of its turn.
+type parkedPart struct {
+	buf          []byte
+	etag, format string
 }
 
 // join registers a handler for part n of c, creating the chain from c's
@@ -52,15 +71,7 @@ type hashChain struct {
 func (hc *hashChains) join(c *Chunked, n int) *hashChain {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
-	now := time.Now()
-	if hc.chains == nil {
-		hc.chains = map[string]*hashChain{}
-	}
-	for id, ch := range hc.chains {
-		if len(ch.inflight) == 0 && now.Sub(ch.idle) > chainIdle {
-			delete(hc.chains, id)
-		}
-	}
+	hc.evictIdle(time.Now())
 	ch := hc.chains[c.ID]
 	if ch == nil {
 		h := sha256.New()
@@ -69,11 +80,25 @@ func (hc *hashChains) join(c *Chunked, n int) *hashChain {
 				return nil
 			}
 		}
-		ch = &hashChain{h: h, read: c.HashedParts, saved: c.HashedParts, inflight: map[int]int{}, changed: make(chan struct{})}
+		ch = &hashChain{h: h, read: c.HashedParts, saved: c.HashedParts, inflight: map[int]int{},
+			hashed: map[int]*hashedPart{}, parked: map[int]*parkedPart{}, idle: time.Now(), changed: make(chan struct{})}
 		hc.chains[c.ID] = ch
 	}
 	ch.inflight[n]++
 	return ch
+}
+
+// evictIdle drops chains no handler has used for chainIdle, with the
+// buffers of parts parked there (their predecessors never came).
+func (hc *hashChains) evictIdle(now time.Time) {
+	if hc.chains == nil {
+		hc.chains = map[string]*hashChain{}
+	}
+	for id, ch := range hc.chains {
+		if len(ch.inflight) == 0 && now.Sub(ch.idle) > chainIdle {
+			hc.drop(id, ch)
+		}
+	}
 }
 
 // leave unregisters the handler of part n.
@@ -92,8 +117,29 @@ func (hc *hashChains) forget(id string) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	if ch := hc.chains[id]; ch != nil {
-		ch.broken = true
-		ch.notify()
+		hc.drop(id, ch)
+	}
+}
+
+// fail marks the chain unusable: a part was read into the hash but not
+// stored, or not recorded. Later parts go unhashed and the next handler
+// starts again from the database.
+func (hc *hashChains) fail(id string, ch *hashChain) {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	hc.drop(id, ch)
+}
+
+// drop breaks ch, gives its parked buffers back and removes it from the
+// map if it is still id's chain. The caller holds the lock.
+func (hc *hashChains) drop(id string, ch *hashChain) {
+	ch.broken = true
+	for n, p := range ch.parked {
+		hc.putBack(ch, p.buf)
+		delete(ch.parked, n)
+	}
+	ch.notify()
+	if hc.chains[id] == ch {
 		delete(hc.chains, id)
 	}
 }
@@ -103,156 +149,56 @@ func (ch *hashChain) notify() {
 	ch.changed = make(chan struct{})
 }
 
-// claim decides, under the lock, whether part n may extend the hash now:
-// done with ok (claimed: h is the part's until readDone or readFailed,
-// before is the state to roll back to), done without ok (not to be hashed:
-// already hashed, a duplicate in flight, or a gap no handler here is about
-// to fill), or not done (its predecessor is still streaming: wait).
-func (ch *hashChain) claim(n int) (done, ok bool, before []byte) {
+// turnState says whether a part may extend the hash.
+type turnState int
+
+const (
+	turnLater turnState = iota // a part before it is not in the hash yet
+	turnNow                    // claimed: h is the part's until readDone or rollback
+	turnNever                  // already hashed, being hashed by a duplicate, or the chain broke
+)
+
+// claim decides, under the lock, whether part n may extend the hash now;
+// with turnNow, before is the state to roll back to.
+func (ch *hashChain) claim(n int) (turnState, []byte) {
 	switch {
 	case ch.broken || ch.read >= n:
-		return true, false, nil
+		return turnNever, nil
 	case ch.read == n-1 && ch.busy:
-		return true, false, nil // another handler is reading this very part
+		return turnNever, nil // another handler is reading this very part
 	case ch.read == n-1:
 		state, err := ch.h.(encoding.BinaryMarshaler).MarshalBinary()
 		if err != nil {
-			return true, false, nil
+			return turnNever, nil
 		}
 		ch.busy = true
-		return true, true, state
+		return turnNow, state
 	}
-	return !ch.busy && ch.inflight[ch.read+1] == 0, false, nil
+	return turnLater, nil
+}
+
+// gap reports, under the lock, that the next part to hash is neither
+// being read nor in flight here: waiting for it could take forever.
+func (ch *hashChain) gap() bool {
+	return !ch.busy && ch.inflight[ch.read+1] == 0 && ch.parked[ch.read+1] == nil
 }
 
 // tryTurn is claim without waiting.
-func (hc *hashChains) tryTurn(ch *hashChain, n int) (done, ok bool, before []byte) {
+func (hc *hashChains) tryTurn(ch *hashChain, n int) (turnState, []byte) {
 	hc.mu.Lock()
 	defer hc.mu.Unlock()
 	return ch.claim(n)
 }
 
-// turn waits until claim is done for part n.
+// turn waits until part n may extend the hash (ok), or never will, or its
+// predecessor is not on its way. For a part without a read-ahead buffer.
 func (hc *hashChains) turn(ctx context.Context, ch *hashChain, n int) (before []byte, ok bool) {
 	ok = hc.await(ctx, ch, func() (done, ok bool) {
-		done, ok, before = ch.claim(n)
-		return done, ok
+		var t turnState
+		t, before = ch.claim(n)
+		return t != turnLater || ch.gap(), t == turnNow
 	})
 	return before, ok
-}
-
-// bufferBudget bounds the memory all uploads of a process may hold in
-// parts read ahead of their turn; past it a part waits for its turn before
-// it is read, as with a single stream.
-const bufferBudget = 64 << 20
-
-// takeBuffer returns an empty buffer of at least size bytes from the
-// budget, or nil when the budget is spent. Spare buffers are reused, so a
-// long upload keeps using the same one.
-func (hc *hashChains) takeBuffer(size int64) []byte {
-	var b []byte
-	select {
-	case b = <-hc.spare:
-		if int64(cap(b)) < size {
-			b = nil
-		}
-	default:
-	}
-	c := size
-	if b != nil {
-		c = int64(cap(b))
-	}
-	hc.mu.Lock()
-	if hc.buffered+c > bufferBudget {
-		hc.mu.Unlock()
-		hc.keep(b)
-		return nil
-	}
-	hc.buffered += c
-	hc.mu.Unlock()
-	if b == nil {
-		b = make([]byte, 0, size)
-	}
-	return b[:0]
-}
-
-// giveBuffer returns b to the budget and keeps it as a spare if there is room.
-func (hc *hashChains) giveBuffer(b []byte) {
-	hc.mu.Lock()
-	hc.buffered -= int64(cap(b))
-	hc.mu.Unlock()
-	hc.keep(b)
-}
-
-func (hc *hashChains) keep(b []byte) {
-	if b == nil {
-		return
-	}
-	select {
-	case hc.spare <- b[:0]:
-	default:
-	}
-}
-
-// readDone records that all of part n's bytes are in the hash and returns
-// the state after it; the next part may start at once.
-func (hc *hashChains) readDone(ch *hashChain, n int) []byte {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	state, err := ch.h.(encoding.BinaryMarshaler).MarshalBinary()
-	ch.busy, ch.read = false, n
-	if err != nil {
-		ch.broken = true
-	}
-	ch.notify()
-	return state
-}
-
-// readFailed rolls the hash back to before part n, whose body did not
-// arrive whole.
-func (hc *hashChains) readFailed(ch *hashChain, before []byte) {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	if err := ch.h.(encoding.BinaryUnmarshaler).UnmarshalBinary(before); err != nil {
-		ch.broken = true
-	}
-	ch.busy = false
-	ch.notify()
-}
-
-// saveTurn waits until parts before n are recorded, so the database's
-// running hash always covers a prefix of stored parts.
-func (hc *hashChains) saveTurn(ctx context.Context, ch *hashChain, n int) bool {
-	return hc.await(ctx, ch, func() (done, ok bool) {
-		switch {
-		case ch.broken || ch.saved >= n:
-			return true, false
-		case ch.saved == n-1:
-			return true, true
-		}
-		return ch.inflight[ch.saved+1] == 0, false
-	})
-}
-
-// saved records that part n's state is in the database.
-func (hc *hashChains) saved(ch *hashChain, n int) {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	ch.saved = max(ch.saved, n)
-	ch.notify()
-}
-
-// fail marks the chain unusable: part n was read into the hash but not
-// stored or not recorded. Later parts go unhashed and the next handler
-// starts again from the database.
-func (hc *hashChains) fail(id string, ch *hashChain) {
-	hc.mu.Lock()
-	defer hc.mu.Unlock()
-	ch.broken = true
-	ch.notify()
-	if hc.chains[id] == ch {
-		delete(hc.chains, id)
-	}
 }
 
 // await re-evaluates cond under the lock after every change until it is
