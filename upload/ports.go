@@ -20,6 +20,7 @@ type Enqueuer interface {
 type Blobs interface {
 	PutStream(ctx context.Context, key string, r io.Reader, contentType string) (int64, error)
 	Open(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error)
+	Get(ctx context.Context, key string, r blob.Read) (*blob.Object, error)
 	Stat(ctx context.Context, key string) (blob.Info, error)
 	Delete(ctx context.Context, key string) error
 	NewMultipart(ctx context.Context, key, contentType string) (string, error)

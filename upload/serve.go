@@ -2,10 +2,7 @@ package upload
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,8 +54,9 @@ func (s *Service) authorize(ctx context.Context, g signer.Grant) (*Media, error)
 
 // ServeFile handles GET /f/:id/:variant?t=<grant>: it verifies the
 // signature, re-checks access, then streams the processed object from
-// storage with Range support. Raw uploads are not reachable: only variants
-// under the processed prefix have keys here.
+// storage, with one Range (206, or 416 past the end), If-Range and
+// If-None-Match (304) against the object's ETag. Raw uploads are not
+// reachable: only variants under the processed prefix have keys here.
 func (h *Handler) ServeFile(c *fiber.Ctx) error {
 	id, variant := c.Params("id"), Variant(c.Params("variant"))
 	if !ids.Valid(id) || !validVariant(variant) {
@@ -74,10 +72,17 @@ func (h *Handler) ServeFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if (variant == VariantPoster && m.Kind != KindVideo) || (variant == VariantPlay && PlayKey(m) == "") {
+	key := servedKey(m, variant)
+	if key == "" {
 		return ErrNotFound
 	}
-	return h.stream(c, m, variant, g.Expires)
+	// The response body streams after this handler returns, so its
+	// context must not be cancelled here; WriteTimeout bounds it.
+	sv, err := h.svc.readServed(context.WithoutCancel(c.UserContext()), key, queryOf(c))
+	if err != nil {
+		return err
+	}
+	return h.respond(c, m, variant, sv, g.Expires)
 }
 
 func validVariant(v Variant) bool {
@@ -88,30 +93,46 @@ func validVariant(v Variant) bool {
 	return false
 }
 
-func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error {
-	key := ObjectKey(m.ID, v)
-	if v == VariantPlay {
-		key = PlayKey(m)
+// servedKey is the object variant v of m serves, "" when m has none.
+func servedKey(m *Media, v Variant) string {
+	switch {
+	case v == VariantPoster && m.Kind != KindVideo:
+		return ""
+	case v == VariantPlay:
+		return PlayKey(m)
 	}
-	// The response body streams after this handler returns, so its
-	// context must not be cancelled here; WriteTimeout bounds it.
-	ctx := context.WithoutCancel(c.UserContext())
-	info, err := h.svc.blobs.Stat(ctx, key)
-	if errors.Is(err, blob.ErrNotFound) {
-		return ErrNotFound
+	return ObjectKey(m.ID, v)
+}
+
+// respond writes sv. A grant's URL serves the same bytes until it
+// expires, so private caches keep it that long and revalidate by ETag.
+func (h *Handler) respond(c *fiber.Ctx, m *Media, v Variant, sv *served, exp time.Time) error {
+	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("private, max-age=%d", max(0, int(time.Until(exp).Seconds()))))
+	switch sv.status {
+	case fiber.StatusNotModified:
+		c.Set(fiber.HeaderETag, `"`+sv.etag+`"`)
+		c.Status(sv.status)
+		return nil
+	case fiber.StatusRequestedRangeNotSatisfiable:
+		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", sv.size))
+		return ErrRangeNotSatisfiable
 	}
+	o := sv.obj
+	small, err := readSmall(o.Body, o.Length)
 	if err != nil {
 		return err
 	}
-	rng, status := parseRange(c.Get(fiber.HeaderRange), info.Size)
-	if status == fiber.StatusRequestedRangeNotSatisfiable {
-		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", info.Size))
-		return c.SendStatus(status)
+	fileHeaders(c, m, v, o)
+	if sv.status == fiber.StatusPartialContent {
+		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", o.Start, o.Start+o.Length-1, o.Info.Size))
 	}
-	rc, _, err := h.svc.blobs.Open(ctx, key, rng)
-	if err != nil {
-		return err
-	}
+	c.Status(sv.status)
+	sendBody(c, o.Body, o.Length, small)
+	return nil
+}
+
+// fileHeaders describes the file: its type (never sniffed), name and ETag.
+func fileHeaders(c *fiber.Ctx, m *Media, v Variant, o *blob.Object) {
 	ct, ext := servedType(m, v)
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -120,16 +141,10 @@ func (h *Handler) stream(c *fiber.Ctx, m *Media, v Variant, exp time.Time) error
 		disp, name = "attachment", string(m.Kind)
 	}
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`%s; filename="%s.%s"`, disp, name, ext))
-	c.Set(fiber.HeaderCacheControl, fmt.Sprintf("private, max-age=%d", max(0, int(time.Until(exp).Seconds()))))
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
-	length := info.Size
-	if rng != nil {
-		length = rng.End - rng.Start + 1
-		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", rng.Start, rng.End, info.Size))
+	if o.Info.ETag != "" {
+		c.Set(fiber.HeaderETag, `"`+o.Info.ETag+`"`)
 	}
-	c.Status(status)
-	c.Context().SetBodyStream(rc, int(length))
-	return nil
 }
 
 func servedType(m *Media, v Variant) (string, string) {
@@ -154,38 +169,4 @@ func servedType(m *Media, v Variant) (string, string) {
 		return "video/mp4", "mp4"
 	}
 	return "image/jpeg", "jpg"
-}
-
-// parseRange understands a single "bytes=a-b", "bytes=a-" or "bytes=-n"
-// range; anything else serves the whole object (200).
-func parseRange(h string, size int64) (*blob.Range, int) {
-	spec, ok := strings.CutPrefix(h, "bytes=")
-	if !ok || strings.Contains(spec, ",") || size == 0 {
-		return nil, fiber.StatusOK
-	}
-	a, b, _ := strings.Cut(spec, "-")
-	var start, end int64
-	var err1, err2 error
-	switch {
-	case a == "":
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, fiber.StatusOK
-		}
-		start, end = max(0, size-n), size-1
-	default:
-		start, err1 = strconv.ParseInt(a, 10, 64)
-		end = math.MaxInt64 // "a-": to the end, whatever the size
-		if b != "" {
-			end, err2 = strconv.ParseInt(b, 10, 64)
-		}
-		if err1 != nil || err2 != nil || start < 0 || end < start {
-			return nil, fiber.StatusOK
-		}
-		if start >= size {
-			return nil, fiber.StatusRequestedRangeNotSatisfiable
-		}
-		end = min(end, size-1)
-	}
-	return &blob.Range{Start: start, End: end}, fiber.StatusPartialContent
 }

@@ -66,6 +66,11 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// maxIdleConns is how many idle connections to MinIO are kept (all of
+// them to one host): the requests one process has in flight at a busy
+// moment.
+const maxIdleConns = 256
+
 // Store is a bucket in MinIO.
 type Store struct {
 	c        *minio.Client
@@ -85,6 +90,13 @@ func New(cfg Config) (*Store, error) {
 	}
 	tr.DialContext = (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	tr.ResponseHeaderTimeout = 60 * time.Second
+	// Every served file is one request to MinIO: with minio-go's 16 idle
+	// connections per host, a grid of 50 thumbnails would dial and close
+	// the other 34 each time.
+	tr.MaxIdleConnsPerHost = maxIdleConns
+	// A thumbnail's response, headers and bytes, in one read (net/http
+	// reads through 4 KiB by default).
+	tr.ReadBufferSize = 64 << 10
 	c, err := minio.New(cfg.Endpoint, &minio.Options{
 		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:    cfg.Secure,

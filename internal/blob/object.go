@@ -37,18 +37,17 @@ func (s *Store) PutFile(ctx context.Context, key string, r io.Reader, size int64
 	return translate(err)
 }
 
-// Range is an inclusive byte range; End < 0 means "to the end".
+// Range is an inclusive byte range; End < 0 means "to the end", and a
+// negative Start asks for the last -Start bytes (End is then ignored).
 type Range struct{ Start, End int64 }
 
-// Open returns a reader for key (optionally a range of it). minio-go's
-// GetObject reports a missing object only on first read, so Open stats the
-// object first and the caller gets ErrNotFound here, not mid-response.
+// Open returns a reader for key (optionally a range of it). It uses
+// minio-go's Core GetObject, which sends the request at once, so a missing
+// object is ErrNotFound here, not mid-response.
 func (s *Store) Open(ctx context.Context, key string, rng *Range) (io.ReadCloser, Info, error) {
 	opts := minio.GetObjectOptions{}
 	if rng != nil {
-		if err := opts.SetRange(rng.Start, rng.End); err != nil {
-			return nil, Info{}, err
-		}
+		opts.Set("Range", rng.header())
 	}
 	rc, oi, _, err := s.core.GetObject(ctx, s.bucket, key, opts)
 	if err != nil {
