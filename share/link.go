@@ -33,6 +33,7 @@ type Link struct {
 	// visibility link, and (in an album) creator still a member.
 	targetLive bool
 	title      string
+	itemAlbum  *string // an item link's item's album, if any
 }
 
 // State is why a link can or cannot be used.

@@ -2,7 +2,6 @@ package share
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -42,66 +41,85 @@ type PublicView struct {
 // password link shows nothing without a valid unlock token. The first page
 // counts one open for today.
 func (s *Service) Open(ctx context.Context, base, token, unlock, cursor string, limit int) (*PublicView, error) {
-	_, v, err := s.open(ctx, base, token, unlock, cursor, limit)
-	return v, err
-}
-
-// OpenJSON is Open encoded as the JSON response. While nothing a link shows
-// has changed, its pages come from the view cache; the link's expiry and
-// the unlock token are still checked on every request, and every first
-// page still counts an open.
-func (s *Service) OpenJSON(ctx context.Context, base, token, unlock, cursor string, limit int) ([]byte, error) {
-	now := s.now()
-	limit = min(max(limit, 1), 100)
-	k := viewKey{tokenHash: string(ids.Hash(token)), cursor: cursor, limit: limit}
-	if e := s.views.get(k, now); e != nil {
-		if err := stateErr(e.link.StateAt(now)); err != nil {
-			return nil, err
-		}
-		if !s.unlocked(e.link, unlock) {
-			return nil, ErrLocked
-		}
-		if cursor == "" {
-			s.opens.add(e.link.ID, now)
-		}
-		return e.body, nil
-	}
-	version, cacheable := s.views.version() // read before the database
-	l, v, err := s.open(ctx, base, token, unlock, cursor, limit)
+	p, err := s.open(ctx, token, unlock, cursor, limit)
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	if cacheable {
-		s.views.put(k, version, &cachedView{link: l, body: body, built: now})
-	}
-	return body, nil
+	return s.view(base, p.link, p.items, p.next), nil
 }
 
-func (s *Service) open(ctx context.Context, base, token, unlock, cursor string, limit int) (*Link, *PublicView, error) {
-	l, err := s.resolve(ctx, token)
-	if err != nil {
-		return nil, nil, err
+// linkPage is one page of what a link shows: read, checked and cut.
+type linkPage struct {
+	link  *Link
+	items []*upload.Media
+	next  string
+}
+
+// open reads a link's page (read) and answers as resolve would: unknown,
+// expired, revoked, gone, locked; a bad cursor only after that, so the
+// link's state is never hidden by it. A first page counts an open.
+func (s *Service) open(ctx context.Context, token, unlock, cursor string, limit int) (*linkPage, error) {
+	p, err := s.read(ctx, token, cursor, limit)
+	if p == nil {
+		return nil, err
 	}
-	if !s.unlocked(l, unlock) {
-		return nil, nil, ErrLocked
+	if err := s.admit(p.link, unlock, s.now()); err != nil {
+		return nil, err
 	}
-	after, err := upload.ParseCursor(cursor, upload.OrderUploaded)
 	if err != nil {
-		return nil, nil, err
-	}
-	limit = min(max(limit, 1), 100)
-	items, next, err := s.items(ctx, l, after, limit)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cursor == "" {
-		s.opens.add(l.ID, s.now())
+		s.opens.add(p.link.ID, s.now())
 	}
-	return l, s.view(base, l, items, next), nil
+	return p, nil
+}
+
+// read reads a link and a page of what it shows in one round trip
+// (Store.Page). An unknown token is ErrNotFound and no page; otherwise the
+// page holds the link even when the error says why it holds nothing else
+// (a bad cursor, an item no longer shown), for the caller to admit first.
+func (s *Service) read(ctx context.Context, token, cursor string, limit int) (*linkPage, error) {
+	if !tokenShaped(token) {
+		return nil, ErrNotFound
+	}
+	after, cursorErr := upload.ParseCursor(cursor, upload.OrderUploaded)
+	limit = min(max(limit, 1), 100)
+	l, items, err := s.store.Page(ctx, token, after, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	p := &linkPage{link: l}
+	if cursorErr != nil {
+		return p, cursorErr
+	}
+	p.items, p.next, err = pageOf(l, after, items, limit)
+	return p, err
+}
+
+// admit is what every request checks, whatever its page comes from: the
+// link's state (expired, revoked, gone), then its password unlock.
+func (s *Service) admit(l *Link, unlock string, now time.Time) error {
+	if err := stateErr(l.StateAt(now)); err != nil {
+		return err
+	}
+	if !s.unlocked(l, unlock) {
+		return ErrLocked
+	}
+	return nil
+}
+
+// pageOf cuts what Store.Page read (limit+1 items) into the page shown and
+// the next cursor. An item link whose item is no longer shown is gone.
+func pageOf(l *Link, after upload.Cursor, items []*upload.Media, limit int) ([]*upload.Media, string, error) {
+	if l.MediaID != nil {
+		if after.ID == "" && len(items) == 0 {
+			return nil, "", ErrGone
+		}
+		return items, "", nil
+	}
+	items, next := upload.Page(items, limit, upload.OrderUploaded)
+	return items, next, nil
 }
 
 // ErrItemNotShown is ErrNotFound for an item a live link does not show.
@@ -134,64 +152,30 @@ func (s *Service) OpenItem(ctx context.Context, base, token, unlock, mediaID str
 }
 
 // view builds what a recipient sees of items, with signed URLs valid for
-// MEDIA_URL_TTL at most (never past the link's expiry).
+// MEDIA_URL_TTL at most (never past the link's expiry). appendView writes
+// the same as JSON.
 func (s *Service) view(base string, l *Link, items []*upload.Media, next string) *PublicView {
-	v := &PublicView{Title: l.title, Kind: "album", ExpiresAt: l.ExpiresAt, AllowDownload: l.AllowDownload,
+	v := &PublicView{Title: l.title, Kind: linkKind(l), ExpiresAt: l.ExpiresAt, AllowDownload: l.AllowDownload,
 		Items: make([]PublicItem, len(items)), NextCursor: next}
-	if l.MediaID != nil {
-		v.Kind = "item"
-	}
-	exp := s.now().Add(s.uploads.URLTTL()).Truncate(time.Second)
-	if l.ExpiresAt.Before(exp) {
-		exp = l.ExpiresAt
-	}
+	exp, viewer := s.urlExpiry(l), "l:"+l.ID
 	for i, m := range items {
-		v.Items[i] = s.publicItem(base, l, m, exp)
+		it := PublicItem{ID: m.ID, Type: itemType(m), Width: m.Width, Height: m.Height, Placeholder: m.Placeholder,
+			TakenAt: s.takenAt(l, m)}
+		urls, n := itemURLs(l, m)
+		for _, u := range urls[:n] {
+			*it.url(u.field) = s.uploads.SignedURL(base, m.ID, u.variant, viewer, exp)
+		}
+		v.Items[i] = it
 	}
 	return v
 }
 
-func (s *Service) items(ctx context.Context, l *Link, after upload.Cursor, limit int) ([]*upload.Media, string, error) {
-	if l.MediaID != nil {
-		if after.ID != "" {
-			return nil, "", nil
-		}
-		m, err := s.store.Item(ctx, *l.MediaID)
-		if errors.Is(err, upload.ErrNotFound) {
-			return nil, "", ErrGone
-		}
-		if err != nil {
-			return nil, "", err // a failing database is not "no longer shared"
-		}
-		return []*upload.Media{m}, "", nil
+// urlExpiry is when the URLs of a page of l expire: MEDIA_URL_TTL from
+// now, never past the link's expiry.
+func (s *Service) urlExpiry(l *Link) time.Time {
+	exp := s.now().Add(s.uploads.URLTTL()).Truncate(time.Second)
+	if l.ExpiresAt.Before(exp) {
+		exp = l.ExpiresAt
 	}
-	items, err := s.store.Items(ctx, *l.AlbumID, after, limit+1)
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := upload.Page(items, limit, upload.OrderUploaded)
-	return items, next, nil
-}
-
-func (s *Service) publicItem(base string, l *Link, m *upload.Media, exp time.Time) PublicItem {
-	viewer := "l:" + l.ID
-	url := func(v upload.Variant) string { return s.uploads.SignedURL(base, m.ID, v, viewer, exp) }
-	it := PublicItem{ID: m.ID, Type: "photo", Width: m.Width, Height: m.Height, Placeholder: m.Placeholder,
-		ThumbURL: url(upload.VariantThumb), PreviewURL: url(upload.VariantPreview)}
-	if m.Kind == upload.KindVideo {
-		it.Type = "video"
-		it.VideoURL = url(upload.VariantOriginal)
-		if upload.PlayKey(m) != "" { // plays on every phone and browser
-			it.VideoURL = url(upload.VariantPlay)
-		}
-		it.PosterURL = url(upload.VariantPoster)
-	}
-	if l.AllowDownload {
-		it.DownloadURL = url(upload.VariantDownload)
-	}
-	if l.ShowDates && m.TakenAtSource != upload.TakenFromUpload {
-		t := m.TakenAt.In(s.cfg.TimeZone)
-		it.TakenAt = &t
-	}
-	return it
+	return exp
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/internal/ids"
@@ -88,6 +89,7 @@ type Service struct {
 	linkTries Limiter // password tries per link, from anywhere
 	opens     openCounter
 	views     *viewCache // nil: off
+	building  singleflight.Group
 	now       func() time.Time
 }
 
@@ -224,7 +226,7 @@ func (s *Service) Revoke(ctx context.Context, userID, id string) error {
 // resolve finds a usable link by token: unknown is ErrNotFound; expired,
 // revoked or with its target gone is a 410 error.
 func (s *Service) resolve(ctx context.Context, token string) (*Link, error) {
-	if len(token) < 20 || len(token) > 128 {
+	if !tokenShaped(token) {
 		return nil, ErrNotFound
 	}
 	l, err := s.store.ByToken(ctx, token)
@@ -236,6 +238,10 @@ func (s *Service) resolve(ctx context.Context, token string) (*Link, error) {
 	}
 	return l, nil
 }
+
+// tokenShaped is whether token may be a link token at all: anything else
+// is unknown without asking the database.
+func tokenShaped(token string) bool { return len(token) >= 20 && len(token) <= 128 }
 
 // Unlock checks a link's password and returns an unlock token bound to
 // that link. Every try counts before the password is compared (atomically

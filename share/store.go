@@ -33,16 +33,21 @@ END`
 var linkCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.show_dates, s.expires_at, s.revoked_at,
 	s.created_at, coalesce((SELECT sum(opens) FROM share_opens o WHERE o.share_id = s.id), 0),
 	(SELECT to_char(max(day), 'YYYY-MM-DD') FROM share_opens o WHERE o.share_id = s.id),
-	` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
+	` + targetCols
 
 // resolveCols is linkCols without the open statistics.
 var resolveCols = `s.id, s.album_id, s.media_id, s.created_by, s.password_hash, s.allow_download, s.show_dates, s.expires_at, s.revoked_at,
-	s.created_at, 0, NULL::text, ` + liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), '')`
+	s.created_at, 0, NULL::text, ` + targetCols
+
+// targetCols are whether the target is live, the album's title and, for
+// an item link, the item's album (what its page depends on).
+var targetCols = liveSQL + `, coalesce((SELECT title FROM albums a WHERE a.id = s.album_id), ''),
+	(SELECT im.album_id FROM media im WHERE im.id = s.media_id)`
 
 func scanLink(row pgx.Row) (*Link, error) {
 	var l Link
 	err := row.Scan(&l.ID, &l.AlbumID, &l.MediaID, &l.CreatedBy, &l.passwordHash, &l.AllowDownload, &l.ShowDates, &l.ExpiresAt,
-		&l.RevokedAt, &l.CreatedAt, &l.Opens, &l.LastOpenedDay, &l.targetLive, &l.title)
+		&l.RevokedAt, &l.CreatedAt, &l.Opens, &l.LastOpenedDay, &l.targetLive, &l.title, &l.itemAlbum)
 	if db.IsNoRows(err) {
 		return nil, ErrNotFound
 	}
@@ -123,25 +128,6 @@ func (s *Store) AddOpens(ctx context.Context, id, day string, n int) error {
 		SELECT $1, $2::date, $3 WHERE EXISTS (SELECT 1 FROM shares WHERE id = $1)
 		ON CONFLICT (share_id, day) DO UPDATE SET opens = share_opens.opens + $3`, id, day, n)
 	return err
-}
-
-// Items returns one page of the album's items a link may show right now:
-// ready and visibility link. The rule is in the WHERE clause.
-func (s *Store) Items(ctx context.Context, albumID string, after upload.Cursor, limit int) ([]*upload.Media, error) {
-	rows, err := s.q.Query(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		WHERE m.album_id = $1 AND `+upload.LinkShowsSQL+`
-		AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2, $3))
-		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, albumID, after.TimeOrNil(), after.ID, limit)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*upload.Media, error) { return upload.ScanMedia(r) })
-}
-
-// Item returns the item of an item link if it may be shown.
-func (s *Store) Item(ctx context.Context, mediaID string) (*upload.Media, error) {
-	return upload.ScanMedia(s.q.QueryRow(ctx, `SELECT `+upload.MediaColumns+` FROM media m
-		WHERE m.id = $1 AND `+upload.LinkShowsSQL, mediaID))
 }
 
 // Shown returns mediaID if link l shows it: l's item, or an item of l's

@@ -2,33 +2,41 @@ package share
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Versioner tells whether cached link views are still current: its version
-// moves on every write that could change what a link shows (internal/db
-// Changes: PostgreSQL notifications from every process, plus this
-// process's own writes before they answer). While it is not live, nothing
-// is served from the cache.
+// Versioner tells whether cached link views are still current (internal/db
+// Changes): every write that can change what a link shows names the
+// scopes it touched (its link, its album, its item in no album), through
+// PostgreSQL notifications from every process, and this process's own
+// writes wait until theirs are in before they answer. While the listener
+// is not live, nothing is served from the cache.
 type Versioner interface {
+	// Version is the version to build a page at, read before the
+	// database; live false: do not cache.
 	Version() (v uint64, live bool)
+	// Changed reports whether a page built at v from scopes may be
+	// stale: one of them, or everything, changed since, or not live.
+	Changed(v uint64, scopes []string) bool
 }
 
-// viewCache keeps the encoded first pages of link views for a popular link
-// opened by many recipients at once. An entry is served only while the
-// version it was built at is current, so a revocation, expiry edit,
-// dissolution, membership or visibility change reaches the next request:
-// at once for writes through this process, within one notification for
-// writes by another. Link expiry and password unlocks are checked on every
-// request from the cached link. Entries live at most ttl, well inside the
-// lifetime of the signed URLs they hold.
+// viewCache keeps the encoded pages of link views for popular links opened
+// by many recipients at once. An entry is served only while nothing it was
+// built from changed since (its link, its album, its item), so a
+// revocation, expiry edit, dissolution, membership or visibility change
+// reaches the next request: at once for writes through this process,
+// within one notification for writes by another; a write elsewhere leaves
+// it alone. Link expiry and password unlocks are checked on every request
+// from the cached link. Entries live at most ttl, well inside the lifetime
+// of the signed URLs they hold.
 type viewCache struct {
-	ver      Versioner
-	ttl      time.Duration
-	maxBytes int
+	ver          Versioner
+	ttl          time.Duration
+	maxBytes     int
+	hits, misses atomic.Uint64
 
 	mu      sync.RWMutex
-	at      uint64 // the version every entry was built at
 	bytes   int
 	entries map[viewKey]*cachedView
 }
@@ -39,9 +47,11 @@ type viewKey struct {
 }
 
 type cachedView struct {
-	link  *Link
-	body  []byte // the JSON response
-	built time.Time
+	link   *Link
+	body   []byte // the JSON response
+	built  time.Time
+	at     uint64   // the version read before it was built
+	scopes []string // what it was built from (pageScopes)
 }
 
 func newViewCache(ver Versioner, ttl time.Duration, maxBytes int) *viewCache {
@@ -58,34 +68,69 @@ func (c *viewCache) version() (uint64, bool) {
 
 // get returns a current entry for k, or nil.
 func (c *viewCache) get(k viewKey, now time.Time) *cachedView {
-	v, live := c.version()
-	if !live {
+	if c == nil || c.ver == nil {
 		return nil
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	e := c.entries[k]
-	if e == nil || c.at != v || now.Sub(e.built) >= c.ttl {
+	c.mu.RUnlock()
+	if e == nil || !c.current(e, now) {
+		c.misses.Add(1)
 		return nil
 	}
+	c.hits.Add(1)
 	return e
 }
 
-// put stores e for k if version v, read before e was built, is still
-// current; entries of older versions are dropped.
-func (c *viewCache) put(k viewKey, v uint64, e *cachedView) {
-	if now, live := c.version(); !live || now != v {
+func (c *viewCache) current(e *cachedView, now time.Time) bool {
+	return now.Sub(e.built) < c.ttl && !c.ver.Changed(e.at, e.scopes)
+}
+
+// put stores e for k unless something it was built from changed since
+// e.at, the version read before it was built.
+func (c *viewCache) put(k viewKey, e *cachedView) {
+	if c.ver.Changed(e.at, e.scopes) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at != v || c.bytes+len(e.body) > c.maxBytes {
-		clear(c.entries)
-		c.at, c.bytes = v, 0
-	}
 	if old := c.entries[k]; old != nil {
 		c.bytes -= len(old.body)
 	}
 	c.entries[k] = e
 	c.bytes += len(e.body)
+	if c.bytes > c.maxBytes {
+		c.evict(e.built)
+	}
+}
+
+// evict makes room: stale entries go first, then, if that is not enough,
+// arbitrary ones (map order) down to three quarters of the bound, so the
+// next few puts do not evict again.
+func (c *viewCache) evict(now time.Time) {
+	for k, e := range c.entries {
+		if !c.current(e, now) {
+			c.drop(k, e)
+		}
+	}
+	for k, e := range c.entries {
+		if c.bytes <= c.maxBytes*3/4 {
+			return
+		}
+		c.drop(k, e)
+	}
+}
+
+func (c *viewCache) drop(k viewKey, e *cachedView) {
+	delete(c.entries, k)
+	c.bytes -= len(e.body)
+}
+
+// ViewCacheStats returns how many link page requests the view cache
+// answered and how many it could not (0, 0 while it is off).
+func (s *Service) ViewCacheStats() (hits, misses uint64) {
+	if s.views == nil {
+		return 0, 0
+	}
+	return s.views.hits.Load(), s.views.misses.Load()
 }

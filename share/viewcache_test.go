@@ -5,77 +5,129 @@ import (
 	"time"
 )
 
-// fakeVersion is a Versioner the test moves by hand.
-type fakeVersion struct {
-	v    uint64
-	live bool
+// fakeChanges is a Versioner the test moves by hand: change(scopes...)
+// records a change of those scopes, change() of everything.
+type fakeChanges struct {
+	seq, all uint64
+	at       map[string]uint64
+	live     bool
 }
 
-func (f *fakeVersion) Version() (uint64, bool) { return f.v, f.live }
+func (f *fakeChanges) Version() (uint64, bool) { return f.seq, f.live }
+
+func (f *fakeChanges) Changed(v uint64, scopes []string) bool {
+	if !f.live || f.all > v {
+		return true
+	}
+	for _, s := range scopes {
+		if f.at[s] > v {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fakeChanges) change(scopes ...string) {
+	f.seq++
+	if len(scopes) == 0 {
+		f.all = f.seq
+	}
+	for _, s := range scopes {
+		f.at[s] = f.seq
+	}
+}
 
 func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	k, other := viewKey{tokenHash: "a", limit: 50}, viewKey{tokenHash: "b", limit: 50}
-	entry := func(body string) *cachedView { return &cachedView{link: &Link{ID: "l"}, body: []byte(body), built: t0} }
+	// entry is built at version v from link l1 of album a1 (other: l2, a2).
+	entry := func(v uint64, body string) *cachedView {
+		return &cachedView{link: &Link{ID: "l"}, body: []byte(body), built: t0, at: v, scopes: []string{"l:l1", "a:a1"}}
+	}
+	entry2 := func(v uint64, body string) *cachedView {
+		return &cachedView{link: &Link{ID: "l2"}, body: []byte(body), built: t0, at: v, scopes: []string{"l:l2", "a:a2"}}
+	}
 
 	cases := []struct {
 		name string
-		run  func(c *viewCache, f *fakeVersion) *cachedView
+		run  func(c *viewCache, f *fakeChanges) *cachedView
 		want string // body served, "" for a miss
 	}{
-		{"fresh entry is served", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
+		{"fresh entry is served", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
 			return c.get(k, t0.Add(time.Second))
 		}, "x"},
-		{"another key misses", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
+		{"another key misses", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
 			return c.get(other, t0)
 		}, ""},
-		{"a change after the entry was built hides it", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
-			f.v++
+		{"a change of its album hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
+			f.change("a:a1")
 			return c.get(k, t0)
 		}, ""},
-		{"an entry built before a change is never stored", func(c *viewCache, f *fakeVersion) *cachedView {
-			f.v++ // the change lands while the page is being built at version 1
-			c.put(k, 1, entry("x"))
+		{"a change of its link hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
+			f.change("l:l1")
 			return c.get(k, t0)
 		}, ""},
-		{"listener down: nothing served", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
+		{"a change of everything hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
+			f.change()
+			return c.get(k, t0)
+		}, ""},
+		{"a change of another album leaves it", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
+			f.change("a:a2", "l:l2", "m:m1")
+			return c.get(k, t0)
+		}, "x"},
+		{"an entry built before a change of its album is never stored", func(c *viewCache, f *fakeChanges) *cachedView {
+			f.change("a:a1") // the change lands while the page is being built at version 1
+			c.put(k, entry(1, "x"))
+			return c.get(k, t0)
+		}, ""},
+		{"an entry built before a change elsewhere is stored", func(c *viewCache, f *fakeChanges) *cachedView {
+			f.change("a:a2")
+			c.put(k, entry(1, "x"))
+			return c.get(k, t0)
+		}, "x"},
+		{"listener down: nothing served", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
 			f.live = false
 			return c.get(k, t0)
 		}, ""},
-		{"listener down: nothing stored", func(c *viewCache, f *fakeVersion) *cachedView {
+		{"listener down: nothing stored", func(c *viewCache, f *fakeChanges) *cachedView {
 			f.live = false
-			c.put(k, 1, entry("x"))
+			c.put(k, entry(1, "x"))
 			f.live = true
 			return c.get(k, t0)
 		}, ""},
-		{"older than the ttl", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
+		{"older than the ttl", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "x"))
 			return c.get(k, t0.Add(time.Minute))
 		}, ""},
-		{"a new version's first entry drops the old ones", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("x"))
-			f.v++
-			c.put(other, 2, entry("y"))
-			if c.bytes != 1 || len(c.entries) != 1 {
-				t.Errorf("old entries kept: %d bytes in %d entries", c.bytes, len(c.entries))
+		{"over the memory bound stale entries go first", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "012345"))
+			c.put(other, entry2(1, "abcdef"))
+			f.change("a:a1")
+			third := viewKey{tokenHash: "c", limit: 50}
+			c.put(third, &cachedView{link: &Link{}, body: []byte("ghijkl"), built: t0, at: f.seq, scopes: []string{"a:a3"}})
+			if c.bytes != 12 || c.entries[k] != nil {
+				t.Errorf("after eviction %d bytes in %d entries, want the stale page gone", c.bytes, len(c.entries))
 			}
 			return c.get(other, t0)
-		}, "y"},
-		{"over the memory bound the cache starts over", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("0123456789"))
-			c.put(other, 1, entry("0123456789"))
-			if c.bytes != 10 {
-				t.Errorf("cache holds %d bytes, bound 16", c.bytes)
+		}, "abcdef"},
+		{"over the memory bound current entries go down to 3/4", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "0123456789"))
+			c.put(other, entry2(1, "0123456789"))
+			if c.bytes != 10 || len(c.entries) != 1 {
+				t.Errorf("cache holds %d bytes in %d entries, bound 16", c.bytes, len(c.entries))
 			}
-			return c.get(other, t0)
-		}, "0123456789"},
-		{"replacing an entry counts its bytes once", func(c *viewCache, f *fakeVersion) *cachedView {
-			c.put(k, 1, entry("abc"))
-			c.put(k, 1, entry("abcd"))
+			return nil
+		}, ""},
+		{"replacing an entry counts its bytes once", func(c *viewCache, f *fakeChanges) *cachedView {
+			c.put(k, entry(1, "abc"))
+			c.put(k, entry(1, "abcd"))
 			if c.bytes != 4 {
 				t.Errorf("bytes = %d, want 4", c.bytes)
 			}
@@ -84,7 +136,7 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeVersion{v: 1, live: true}
+			f := &fakeChanges{seq: 1, at: map[string]uint64{}, live: true}
 			got := tc.run(newViewCache(f, time.Minute, 16), f)
 			switch {
 			case tc.want == "" && got != nil:
@@ -96,6 +148,21 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 	}
 }
 
+func TestViewCacheCountsHitsAndMisses(t *testing.T) {
+	f := &fakeChanges{seq: 1, at: map[string]uint64{}, live: true}
+	s := &Service{views: newViewCache(f, time.Minute, 1<<10)}
+	now := time.Now()
+	k := viewKey{tokenHash: "a"}
+	s.views.get(k, now) // miss: empty
+	s.views.put(k, &cachedView{link: &Link{}, body: []byte("x"), built: now, at: 1, scopes: []string{"a:1"}})
+	s.views.get(k, now) // hit
+	f.change("a:1")
+	s.views.get(k, now) // miss: changed
+	if h, m := s.ViewCacheStats(); h != 1 || m != 2 {
+		t.Fatalf("stats = %d hits, %d misses; want 1, 2", h, m)
+	}
+}
+
 func TestViewCacheOffWithoutVersioner(t *testing.T) {
 	var c *viewCache // NewService leaves it nil when off
 	if _, ok := c.version(); ok {
@@ -103,5 +170,8 @@ func TestViewCacheOffWithoutVersioner(t *testing.T) {
 	}
 	if c.get(viewKey{}, time.Now()) != nil {
 		t.Fatal("a nil cache served an entry")
+	}
+	if h, m := (&Service{}).ViewCacheStats(); h != 0 || m != 0 {
+		t.Fatal("a cache that is off counts")
 	}
 }

@@ -75,6 +75,12 @@ func (s *Service) SignedURLs(base string, m *Media, viewer string, exp time.Time
 
 // SignedURL returns one variant's URL.
 func (s *Service) SignedURL(base, mediaID string, v Variant, viewer string, exp time.Time) string {
-	tok := s.signer.Sign(signer.Grant{MediaID: mediaID, Variant: string(v), Viewer: viewer, Expires: exp})
-	return base + "/f/" + mediaID + "/" + string(v) + "?t=" + tok
+	return string(s.AppendSignedURL(make([]byte, 0, len(base)+160), base, mediaID, v, viewer, exp))
+}
+
+// AppendSignedURL appends SignedURL's URL to dst (a page of signed URLs
+// written straight into its response).
+func (s *Service) AppendSignedURL(dst []byte, base, mediaID string, v Variant, viewer string, exp time.Time) []byte {
+	dst = append(append(append(append(append(dst, base...), "/f/"...), mediaID...), '/'), v...)
+	return s.signer.AppendSign(append(dst, "?t="...), signer.Grant{MediaID: mediaID, Variant: string(v), Viewer: viewer, Expires: exp})
 }

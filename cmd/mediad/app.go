@@ -78,6 +78,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	linkTries := ratelimit.NewPer(d.redis, "unlock-link", sc.UnlockTriesPerLink, sc.UnlockWindow)
 	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, tries, linkTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
+	registerShareMetrics(m.Registry, a.shareSvc)
 	exports := ratelimit.NewPer(d.redis, "export", cfg.Account.ExportsPerDay, 24*time.Hour)
 	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks, exports)
 	a.account = account.NewHandler(a.accounts, sg, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
@@ -86,7 +87,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	// limit settles with Redis in batches of 16 (exact near the limit).
 	perAddr := ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute).Batched(16)
 	a.shares = share.NewHandler(a.shareSvc, auth.UserID, cfg.PublicURL, perAddr)
-	a.fiber = newFiber(log, m, cfg.HTTP, a.changes.Bump)
+	a.fiber = newFiber(log, m, cfg.HTTP, a.changes.Sync)
 	a.routes(a.fiber)
 	return a, nil
 }
@@ -109,9 +110,10 @@ func newFiber(log *slog.Logger, m *metrics.Metrics, limits httpx.Limits, afterWr
 			}
 			return c.Response().StatusCode()
 		}, httpx.RouteName),
-		// A write through this process moves the link-change version before
-		// its response leaves: the next request never sees a cached page
-		// from before it (other processes' writes arrive by NOTIFY).
+		// A write through this process waits until the link view cache has
+		// the notifications of what it changed before its response leaves:
+		// the next request never sees a cached page from before it (other
+		// processes' writes arrive by NOTIFY).
 		httpx.AfterWrites(afterWrite),
 		// Innermost: a handler that panics answers 500 through the error
 		// handler (logged with the request id and counted); the process and

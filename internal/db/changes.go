@@ -1,72 +1,93 @@
 package db
 
 import (
-	"context"
-	"log/slog"
+	"sync"
 	"sync/atomic"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// LinkChangeChannel is the channel migration 0009's triggers notify on.
+// LinkChangeChannel is the channel the link change triggers (migration
+// 0015) notify on.
 const LinkChangeChannel = "mediad_link_change"
 
-// Changes is a version number that moves on every write that can change
-// what a share link shows: on each notification from PostgreSQL (writes
-// by any process), and on Bump (writes by this process, before their
-// response leaves). A cache entry built at version v may be served while
-// the version is still v and Live is true.
+// maxScopes bounds each of the two generations of change records; see rotate.
+const maxScopes = 1 << 14
+
+// Changes tells link view caches which of their pages are still current.
+// Every write that can change what a link shows names the scopes it
+// touched (an album, a link, an item in no album: see scopes.go) in a
+// PostgreSQL notification (writes by any process, Listen); a write through
+// this process waits until its notifications are in before it answers
+// (Sync). Each change moves a
+// sequence number; a page built at sequence v may be served while none of
+// the scopes it was built from, and not everything, changed after v, and
+// while the listener is live.
 type Changes struct {
-	version atomic.Uint64
-	live    atomic.Bool
+	mu       sync.RWMutex
+	seq      uint64
+	all      uint64            // sequence of the last change of everything
+	cur, old map[string]uint64 // scope -> sequence of its last change
+	oldEnd   uint64            // the sequence at which old stopped taking records
+	live     atomic.Bool
+	barrier  barrier
 }
 
-// Version returns the current version and whether the listener is
+// Version returns the current sequence number and whether the listener is
 // connected; while it is not, nothing may be served from a cache.
 func (c *Changes) Version() (uint64, bool) {
-	return c.version.Load(), c.live.Load()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.seq, c.live.Load()
 }
 
-// Bump moves the version.
-func (c *Changes) Bump() { c.version.Add(1) }
+// Changed reports whether a page built at version v from scopes may no
+// longer be current: one of them or everything changed after v, or the
+// listener is not live.
+func (c *Changes) Changed(v uint64, scopes []string) bool {
+	if !c.live.Load() {
+		return true
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.all > v {
+		return true
+	}
+	for _, s := range scopes {
+		if c.cur[s] > v || c.old[s] > v {
+			return true
+		}
+	}
+	return false
+}
 
-// Listen keeps a dedicated connection LISTENing on LinkChangeChannel until
-// ctx ends, bumping the version on every notification. When the
-// connection drops, caches are off (Live false) until it is back.
-func (c *Changes) Listen(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
-	for ctx.Err() == nil {
-		err := c.listenOnce(ctx, pool)
-		c.live.Store(false)
-		c.Bump()
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("link change listener lost; link views uncached until it is back", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second):
-		}
+// Invalidate records a change of scopes; no scopes means everything.
+func (c *Changes) Invalidate(scopes ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.cur) >= maxScopes {
+		c.rotate()
+	}
+	c.seq++
+	if len(scopes) == 0 {
+		c.all = c.seq
+		return
+	}
+	if c.cur == nil {
+		c.cur = map[string]uint64{}
+	}
+	for _, s := range scopes {
+		c.cur[s] = c.seq
 	}
 }
 
-func (c *Changes) listenOnce(ctx context.Context, pool *pgxpool.Pool) error {
-	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+LinkChangeChannel); err != nil {
-		return err
-	}
-	// Anything written before LISTEN took effect was not seen: start anew.
-	c.Bump()
-	c.live.Store(true)
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		c.Bump()
-	}
+// rotate bounds memory: the older generation of records is dropped and,
+// since a scope it held may have changed up to oldEnd, everything counts
+// as changed then. That generation stopped taking records a full
+// generation ago (minutes at a busy write rate), so what it invalidates
+// has mostly expired anyway.
+func (c *Changes) rotate() {
+	c.all = max(c.all, c.oldEnd)
+	c.old, c.cur, c.oldEnd = c.cur, nil, c.seq
 }
+
+// Bump records a change of everything.
+func (c *Changes) Bump() { c.Invalidate() }

@@ -131,6 +131,9 @@ type Conn interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Begin(ctx context.Context) (pgx.Tx, error)
+	// SendBatch sends several statements in one round trip (a hot
+	// path's reads that do not depend on each other's results).
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // InTx runs fn in one transaction on c (a savepoint when c is one already),

@@ -11,7 +11,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,7 +21,12 @@ import (
 var ErrInvalid = errors.New("signer: invalid or expired grant")
 
 // Signer signs grants with one secret key.
-type Signer struct{ key []byte }
+type Signer struct {
+	key []byte
+	// macs holds hmacStates: hmac.New hashes both key pads and
+	// allocates every time, and a link page signs a hundred URLs.
+	macs sync.Pool
+}
 
 // New returns a Signer; the key must have at least 32 bytes.
 func New(key []byte) (*Signer, error) {
@@ -40,10 +47,18 @@ type Grant struct {
 
 // Sign encodes g as an opaque URL-safe token.
 func (s *Signer) Sign(g Grant) string {
-	payload := make([]byte, 8, 8+len(g.Viewer))
-	binary.BigEndian.PutUint64(payload, uint64(g.Expires.Unix()))
-	payload = append(payload, g.Viewer...)
-	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(s.mac(g.MediaID, g.Variant, payload))
+	var buf [128]byte
+	return string(s.AppendSign(buf[:0], g))
+}
+
+// AppendSign appends the token Sign makes to dst: a page of a hundred
+// signed URLs is written straight into its response.
+func (s *Signer) AppendSign(dst []byte, g Grant) []byte {
+	var buf [64]byte
+	payload := append(binary.BigEndian.AppendUint64(buf[:0], uint64(g.Expires.Unix())), g.Viewer...)
+	mac := s.mac(g.MediaID, g.Variant, payload)
+	dst = base64.RawURLEncoding.AppendEncode(dst, payload)
+	return base64.RawURLEncoding.AppendEncode(append(dst, '.'), mac[:])
 }
 
 // Verify checks token for mediaID and variant at now and returns the grant.
@@ -54,7 +69,8 @@ func (s *Signer) Verify(mediaID, variant, token string, now time.Time) (Grant, e
 	}
 	payload, err1 := base64.RawURLEncoding.DecodeString(p)
 	mac, err2 := base64.RawURLEncoding.DecodeString(m)
-	if err1 != nil || err2 != nil || len(payload) < 9 || !hmac.Equal(mac, s.mac(mediaID, variant, payload)) {
+	want := s.mac(mediaID, variant, payload)
+	if err1 != nil || err2 != nil || len(payload) < 9 || !hmac.Equal(mac, want[:]) {
 		return Grant{}, ErrInvalid
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint64(payload[:8])), 0)
@@ -64,12 +80,21 @@ func (s *Signer) Verify(mediaID, variant, token string, now time.Time) (Grant, e
 	return Grant{MediaID: mediaID, Variant: variant, Viewer: string(payload[8:]), Expires: exp}, nil
 }
 
-func (s *Signer) mac(mediaID, variant string, payload []byte) []byte {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte(mediaID))
-	h.Write([]byte{0})
-	h.Write([]byte(variant))
-	h.Write([]byte{0})
-	h.Write(payload)
-	return h.Sum(nil)[:16]
+// hmacState is a keyed HMAC ready to Reset, with room for one message.
+type hmacState struct {
+	h        hash.Hash
+	msg, sum []byte
+}
+
+func (s *Signer) mac(mediaID, variant string, payload []byte) [16]byte {
+	st, _ := s.macs.Get().(*hmacState)
+	if st == nil {
+		st = &hmacState{h: hmac.New(sha256.New, s.key)}
+	}
+	defer s.macs.Put(st)
+	st.h.Reset()
+	st.msg = append(append(append(append(append(st.msg[:0], mediaID...), 0), variant...), 0), payload...)
+	st.h.Write(st.msg)
+	st.sum = st.h.Sum(st.sum[:0])
+	return [16]byte(st.sum)
 }
