@@ -62,7 +62,21 @@ func CanView(viewerID string, m *Media, r Role, albumActive bool) bool {
 	if viewerID == m.OwnerID {
 		return true
 	}
-	return m.Hidden == "" && m.Status == StatusReady && m.AlbumID != nil && r != RoleNone && MembersSee(m.Visibility)
+	return !HiddenFromOthers(m) && m.Status == StatusReady && m.AlbumID != nil && r != RoleNone && MembersSee(m.Visibility)
+}
+
+// ReviewHides reports whether an item whose content check is in state
+// review is hidden from all but its uploader: until a pass, unless the
+// deployment chose to fail open on checks that never answered.
+func ReviewHides(review string) bool {
+	return review == ReviewPending || review == ReviewRisky || review == ReviewUnchecked
+}
+
+// HiddenFromOthers reports whether m is hidden from everyone but its
+// uploader: its owner's account is being deleted, its content check has not
+// passed, or reports hold it back. SQL: hiddenFromOthersSQL.
+func HiddenFromOthers(m *Media) bool {
+	return m.Hidden != "" || ReviewHides(m.Review) || m.ReportHold != ""
 }
 
 // CanDelete reports whether viewer may delete m: its uploader, or the owner
@@ -74,7 +88,7 @@ func CanDelete(viewerID string, m *Media, r Role) bool {
 // CanShowOnLink reports whether a share link may show m right now (the
 // link's own state and its creator's rights are share's to check).
 func CanShowOnLink(m *Media) bool {
-	return m.Hidden == "" && m.Status == StatusReady && LinksShow(m.Visibility)
+	return !HiddenFromOthers(m) && m.Status == StatusReady && LinksShow(m.Visibility)
 }
 
 // FormatAllowed reports whether a detected format fits kind: images for
@@ -124,12 +138,26 @@ func MemberRoleSQL(album, user string) string {
 const AlbumActiveSQL = `(m.album_id IS NULL OR EXISTS (
 	SELECT 1 FROM albums la WHERE la.id = m.album_id AND la.status = 'active'))`
 
+// shownToOthersSQL is !HiddenFromOthers in SQL for the media row aliased m.
+var shownToOthersSQL = `m.hidden_reason IS NULL AND m.report_hold IS NULL AND coalesce(m.review, '') NOT IN ` + reviewsIn(ReviewHides)
+
+// reviewsIn is the SQL list of the review states allowed.
+func reviewsIn(allowed func(string) bool) string {
+	var out []string
+	for _, r := range []string{ReviewPending, ReviewPass, ReviewRisky, ReviewUnchecked, ReviewUncheckedOpen} {
+		if allowed(r) {
+			out = append(out, "'"+r+"'")
+		}
+	}
+	return "(" + strings.Join(out, ",") + ")"
+}
+
 // VisibleSQL is CanView in SQL for the media row aliased m: viewer is the
 // SQL expression of the viewer's id, role that of their role in m's album
 // (NULL when none), albumActive whether m's album is active.
 func VisibleSQL(viewer, role, albumActive string) string {
 	return `(m.status <> 'deleting' AND ` + albumActive + ` AND (m.owner_id = ` + viewer + ` OR (
-		m.hidden_reason IS NULL AND m.status = 'ready' AND m.album_id IS NOT NULL AND ` + role + ` IS NOT NULL
+		` + shownToOthersSQL + ` AND m.status = 'ready' AND m.album_id IS NOT NULL AND ` + role + ` IS NOT NULL
 		AND m.visibility IN ` + visibilitiesIn(MembersSee) + `)))`
 }
 
@@ -140,4 +168,4 @@ func VisibleToSQL(viewer string) string {
 }
 
 // LinkShowsSQL is CanShowOnLink in SQL for the media row aliased m.
-var LinkShowsSQL = `(m.hidden_reason IS NULL AND m.status = 'ready' AND m.visibility IN ` + visibilitiesIn(LinksShow) + `)`
+var LinkShowsSQL = `(` + shownToOthersSQL + ` AND m.status = 'ready' AND m.visibility IN ` + visibilitiesIn(LinksShow) + `)`

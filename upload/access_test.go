@@ -216,20 +216,23 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 	for _, album := range []string{"", "active", "dissolving"} {
 		for _, st := range []Status{StatusProcessing, StatusReady, StatusFailed, StatusDeleting} {
 			for _, vh := range []struct {
-				vis    Visibility
-				hidden string
-			}{{OnlyMe, ""}, {Members, ""}, {Link, ""}, {Members, HiddenOwnerDeleted}, {Link, HiddenOwnerDeleted}} {
+				vis                  Visibility
+				hidden, review, hold string
+			}{{OnlyMe, "", "", ""}, {Members, "", "", ""}, {Link, "", "", ""}, {Members, HiddenOwnerDeleted, "", ""}, {Link, HiddenOwnerDeleted, "", ""},
+				{Link, "", ReviewPending, ""}, {Members, "", ReviewRisky, ""}, {Link, "", ReviewUnchecked, ""},
+				{Link, "", ReviewPass, ""}, {Members, "", ReviewUncheckedOpen, ""}, {Link, HiddenOwnerDeleted, ReviewPass, ""},
+				{Link, "", "", HoldShowsMe}, {Members, "", ReviewPass, HoldInappropriate}} {
 				vis := vh.vis
 				n++
 				id := fmt.Sprintf("m%03d", n)
-				m := &Media{ID: id, OwnerID: "uploader", Status: st, Visibility: vis, Hidden: vh.hidden}
+				m := &Media{ID: id, OwnerID: "uploader", Status: st, Visibility: vis, Hidden: vh.hidden, Review: vh.review, ReportHold: vh.hold}
 				var albumID *string
 				if album != "" {
 					albumID = &album
 					m.AlbumID = albumID
 				}
-				dbtest.MustExec(t, pool, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility, hidden_reason)
-					VALUES ($1, 'uploader', 'photo', $2, 'image/jpeg', 1, $3, $4, $5, NULLIF($6, ''))`, id, st, []byte(id), albumID, vis, vh.hidden)
+				dbtest.MustExec(t, pool, `INSERT INTO media (id, owner_id, kind, status, content_type, size_bytes, sha256, album_id, visibility, hidden_reason, review, report_hold)
+					VALUES ($1, 'uploader', 'photo', $2, 'image/jpeg', 1, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), NULLIF($8, ''))`, id, st, []byte(id), albumID, vis, vh.hidden, vh.review, vh.hold)
 				for _, viewer := range []string{"owner", "contrib", "viewer", "stranger", "uploader"} {
 					r := RoleNone
 					if album != "" && album == "active" {
@@ -242,7 +245,7 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 						t.Fatal(err)
 					}
 					if got != want {
-						t.Errorf("item %s %s (hidden %q) in album %q, viewer %s: SQL says %v, CanView %v", st, vis, vh.hidden, album, viewer, got, want)
+						t.Errorf("item %s %s (hidden %q, review %q, hold %q) in album %q, viewer %s: SQL says %v, CanView %v", st, vis, vh.hidden, vh.review, vh.hold, album, viewer, got, want)
 					}
 				}
 				var shown bool
@@ -255,7 +258,7 @@ func TestVisibleSQLIsCanView(t *testing.T) {
 			}
 		}
 	}
-	if n != 60 {
+	if n != 156 {
 		t.Fatalf("checked %d items", n)
 	}
 }
@@ -287,6 +290,38 @@ func TestItemMatrix(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestHiddenFromOthers: an item is hidden from all but its uploader while
+// any reason holds; the uploader still sees it (and can delete it).
+func TestHiddenFromOthers(t *testing.T) {
+	album := "a1"
+	for _, c := range []struct {
+		hidden, review, hold string
+		want                 bool
+	}{
+		{"", "", "", false},
+		{"", ReviewPass, "", false},
+		{"", ReviewUncheckedOpen, "", false},
+		{"", ReviewPending, "", true},
+		{"", ReviewRisky, "", true},
+		{"", ReviewUnchecked, "", true},
+		{"", "", HoldShowsMe, true},
+		{"", ReviewPass, HoldInappropriate, true},
+		{HiddenOwnerDeleted, ReviewPass, "", true},
+	} {
+		m := &Media{OwnerID: "up", Status: StatusReady, Visibility: Link, AlbumID: &album, Hidden: c.hidden, Review: c.review, ReportHold: c.hold}
+		if got := HiddenFromOthers(m); got != c.want {
+			t.Errorf("HiddenFromOthers(hidden %q, review %q, hold %q) = %v, want %v", c.hidden, c.review, c.hold, got, c.want)
+		}
+		if CanView("member", m, RoleViewer, true) == c.want || CanShowOnLink(m) == c.want {
+			t.Errorf("hidden %q, review %q, hold %q: member sees %v, link shows %v, want %v", c.hidden, c.review, c.hold,
+				CanView("member", m, RoleViewer, true), CanShowOnLink(m), !c.want)
+		}
+		if !CanView("up", m, RoleContributor, true) || !CanDelete("up", m, RoleContributor) {
+			t.Errorf("hidden %q, review %q, hold %q: the uploader lost sight of their item", c.hidden, c.review, c.hold)
 		}
 	}
 }

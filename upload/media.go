@@ -117,6 +117,11 @@ type Media struct {
 	PlayFailReason *string
 	Attempts       int    // times the sweep enqueued it again (a lost or crashing task)
 	Hidden         string // why it is hidden from all but its uploader ("": it is not)
+	// Review is the content check's state (Review*; "": no check was
+	// required) and ReportHold why reports hold it back (Hold*; "": none).
+	// Either can hide the item from all but its uploader (HiddenFromOthers).
+	Review     string
+	ReportHold string
 	// IdempotencyKey is the client's key for the request that created the
 	// item; written on insert, not read back.
 	IdempotencyKey string
@@ -125,6 +130,21 @@ type Media struct {
 // Reasons an item is hidden from everyone but its uploader.
 const (
 	HiddenOwnerDeleted = "owner_deleted" // its uploader's account is being deleted
+)
+
+// States of the content check (WeChat mediaCheckAsync).
+const (
+	ReviewPending       = "pending"        // submitted, no result yet
+	ReviewPass          = "pass"           // checked and fine
+	ReviewRisky         = "risky"          // checked and refused
+	ReviewUnchecked     = "unchecked"      // no result after every try
+	ReviewUncheckedOpen = "unchecked_open" // no result, and the deployment fails open
+)
+
+// Reasons reports hold an item back from all but its uploader.
+const (
+	HoldShowsMe       = "shows_me"      // a removal request unanswered past the grace period
+	HoldInappropriate = "inappropriate" // reported by several distinct users
 )
 
 // Variant names a served rendition of an item.

@@ -24,13 +24,13 @@ func ScanMedia(row pgx.Row) (*Media, error) { return scanMedia(row) }
 
 const mediaCols = `m.id, m.owner_id, m.kind, m.status, m.fail_reason, m.content_type, m.size_bytes, m.sha256,
 	m.album_id, m.visibility, m.width, m.height, m.duration_ms, m.placeholder, m.served_type, m.created_at, m.updated_at, m.attempts, coalesce(m.hidden_reason, ''),
-	m.taken_at, m.taken_at_source, coalesce(m.play_status, ''), m.play_fail_reason`
+	m.taken_at, m.taken_at_source, coalesce(m.play_status, ''), m.play_fail_reason, coalesce(m.review, ''), coalesce(m.report_hold, '')`
 
 func scanMedia(row pgx.Row) (*Media, error) {
 	var m Media
 	err := row.Scan(&m.ID, &m.OwnerID, &m.Kind, &m.Status, &m.FailReason, &m.ContentType, &m.Size, &m.SHA256,
 		&m.AlbumID, &m.Visibility, &m.Width, &m.Height, &m.DurationMS, &m.Placeholder, &m.ServedType, &m.CreatedAt, &m.UpdatedAt, &m.Attempts, &m.Hidden,
-		&m.TakenAt, &m.TakenAtSource, &m.PlayStatus, &m.PlayFailReason)
+		&m.TakenAt, &m.TakenAtSource, &m.PlayStatus, &m.PlayFailReason, &m.Review, &m.ReportHold)
 	if db.IsNoRows(err) {
 		return nil, ErrNotFound
 	}
