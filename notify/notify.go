@@ -1,8 +1,9 @@
 // Package notify keeps the in-app notifications a user reads with
 // GET /v1/me/notifications: a kind and a time, no content (the album a
-// dissolution notice is about is gone by then). Features record them in
-// their own transactions (NewStore(tx).Add); retention purges them; a user's
-// export lists them and account deletion removes them.
+// dissolution notice is about is gone by then; a hidden item's notice never
+// says who or what hid it). Features record them in their own transactions
+// (NewStore(tx).Add); retention purges them; a user's export lists them and
+// account deletion removes them.
 package notify
 
 import "time"
@@ -10,6 +11,7 @@ import "time"
 // Kinds of notification.
 const (
 	AlbumDissolved = "album_dissolved" // an album you were a member of was dissolved by its owner
+	ItemHidden     = "item_hidden"     // an item you uploaded, or one in your album, was hidden by content review
 )
 
 // Notification is one notice to a user.

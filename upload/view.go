@@ -34,6 +34,10 @@ type View struct {
 	PlayFailReason *string            `json:"play_fail_reason,omitempty"`
 	URLs           map[Variant]string `json:"urls,omitempty"`
 	URLsExpireAt   *time.Time         `json:"urls_expire_at,omitempty"`
+
+	// Review is the content check's state (Review*), to the uploader
+	// only; absent when no check was required.
+	Review string `json:"review,omitempty"`
 }
 
 func (h *Handler) view(m *Media, viewerID string) View {
@@ -42,7 +46,7 @@ func (h *Handler) view(m *Media, viewerID string) View {
 		Placeholder: m.Placeholder, Mine: m.OwnerID == viewerID, CreatedAt: m.CreatedAt,
 		TakenAt: m.TakenAt, TakenAtSource: m.TakenAtSource, PlayStatus: m.PlayStatus}
 	if v.Mine {
-		v.FailReason, v.PlayFailReason = m.FailReason, m.PlayFailReason
+		v.FailReason, v.PlayFailReason, v.Review = m.FailReason, m.PlayFailReason, m.Review
 	}
 	if m.Status == StatusReady {
 		exp := time.Now().Add(h.svc.cfg.URLTTL).Truncate(time.Second)

@@ -13,8 +13,17 @@ import (
 
 // ReadyTx records a successful processing run in one transaction across
 // owners: upload's store turns the row ready, auth's makes an avatar the
-// user's avatar, albums' makes a cover the album's cover.
-type ReadyTx struct{ Conn db.Conn }
+// user's avatar, albums' makes a cover the album's cover. With Review set
+// (content checks on), the item's check turns pending in the same
+// transaction, so nobody but its uploader ever sees it unchecked, and its
+// submission is queued after the commit (a lost enqueue is found by the
+// review sweep).
+type ReadyTx struct {
+	Conn   db.Conn
+	Review interface {
+		EnqueueReview(ctx context.Context, mediaID string) error
+	}
+}
 
 var _ ReadyRecorder = ReadyTx{}
 
@@ -25,6 +34,12 @@ func (r ReadyTx) MarkReady(ctx context.Context, id string, res upload.Ready) (m 
 		if err != nil || m == nil {
 			return err
 		}
+		if r.Review != nil {
+			if err = upload.NewStore(tx).MarkReviewPending(ctx, m.ID); err != nil {
+				return err
+			}
+			m.Review = upload.ReviewPending
+		}
 		switch {
 		case m.Kind == upload.KindAvatar:
 			replaced, err = auth.NewStore(tx).SetAvatar(ctx, m.OwnerID, m.ID)
@@ -33,5 +48,8 @@ func (r ReadyTx) MarkReady(ctx context.Context, id string, res upload.Ready) (m 
 		}
 		return err
 	})
+	if err == nil && m != nil && r.Review != nil {
+		_ = r.Review.EnqueueReview(ctx, m.ID) // a lost enqueue is found by the review sweep
+	}
 	return m, replaced, err
 }

@@ -28,6 +28,8 @@ const (
 	TypeReconcile     = "storage:reconcile" // deep sweep (hourly): the whole bucket against the database
 	TypeExpireUploads = "uploads:expire"    // abort chunked uploads past their expiry
 	TypeRetention     = "retention:purge"   // delete what the retention periods say is no longer needed
+	TypeReviewSubmit  = "review:submit"     // submit a ready item to WeChat's content check
+	TypeReviewSweep   = "review:sweep"      // resubmit content checks whose result never came; give up after the last try
 )
 
 // Queue names, highest priority first.
@@ -137,6 +139,21 @@ func NewDeleteAccountTask(receiptID string, cfg Config) (*asynq.Task, error) {
 func NewBuildExportTask(exportID string, cfg Config) (*asynq.Task, error) {
 	return exportSpec(exportID, cfg).task(cfg)
 }
+
+// reviewSpec: the default queue, a minute (one call to WeChat), the media
+// id in the task id, so a resubmission while one is queued is harmless.
+func reviewSpec(mediaID string, cfg Config) spec {
+	return spec{TypeReviewSubmit, "review:" + mediaID, QueueDefault, time.Minute, MediaPayload{MediaID: mediaID}}
+}
+
+// NewReviewSubmitTask returns the task that submits an item's content check.
+func NewReviewSubmitTask(mediaID string, cfg Config) (*asynq.Task, error) {
+	return reviewSpec(mediaID, cfg).task(cfg)
+}
+
+// reviewPeriodic is the periodic content-check sweep, scheduled only when
+// checks are on (Server.RegisterReview).
+var reviewPeriodic = struct{ typ, spec, queue string }{TypeReviewSweep, "@every 5m", QueueLow}
 
 // periodic lists the periodic tasks: type, schedule and queue.
 var periodic = []struct{ typ, spec, queue string }{

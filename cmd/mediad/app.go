@@ -19,6 +19,7 @@ import (
 	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/retention"
+	"github.com/wxalbum/mediad/review"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
@@ -44,6 +45,8 @@ type app struct {
 	account  *account.Handler
 	accounts *account.Service
 	notes    *notify.Handler
+	review   *review.Handler
+	reviews  *review.Service
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -70,6 +73,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 		return nil, err
 	}
 	a.media = upload.NewHandler(a.uploads, auth.UserID, cfg.PublicURL)
+	a.newReview()
 	a.albumDB = albums.NewStore(d.pool)
 	a.albumSvc = albums.NewService(cfg.Albums, d.pool, a.uploads, a.tasks, d.blob)
 	a.albums = albums.NewHandler(a.albumSvc, a.uploads, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
@@ -163,7 +167,7 @@ func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error)
 	if err != nil {
 		return nil, err
 	}
-	media := worker.NewMedia(a.store, a.store, worker.ReadyTx{Conn: a.deps.pool}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
+	media := worker.NewMedia(a.store, a.store, worker.ReadyTx{Conn: a.deps.pool, Review: a.reviewQueue()}, a.deps.blob, proc, a.tasks, a.cfg.Upload.MaxSize, a.log)
 	jobs := &worker.Jobs{
 		Dissolutions: a.albumSvc,
 		Accounts:     a.accounts,
@@ -177,6 +181,9 @@ func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error)
 	resume = new(worker.Jobs)
 	*resume = *jobs
 	resume.Sweeps, resume.Requeue = a.sweeperOn(a.tasks.IfAbsent()), a.tasks.IfAbsent()
+	if err := a.registerReview(srv); err != nil {
+		return nil, err
+	}
 	return resume, srv.Register(media, jobs)
 }
 

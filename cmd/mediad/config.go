@@ -14,8 +14,10 @@ import (
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/config"
 	"github.com/wxalbum/mediad/internal/httpx"
+	"github.com/wxalbum/mediad/internal/wechat"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/retention"
+	"github.com/wxalbum/mediad/review"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 	"github.com/wxalbum/mediad/worker"
@@ -47,6 +49,10 @@ type Config struct {
 	// public link routes (token guessing).
 	PublicRatePerMinute int
 	Retention           retention.Config
+	// WeChat is how to reach WeChat's server APIs and check its pushes.
+	WeChat wechat.Config
+	// Review is content checking (mediaCheckAsync).
+	Review review.Config
 	// DeploymentName must be typed to confirm purge-all.
 	DeploymentName string
 	// Pprof serves net/http/pprof on the metrics address (benchmarks).
@@ -75,6 +81,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Share:               shareConfig(e),
 		Account:             accountConfig(e),
 		Retention:           retentionConfig(e),
+		WeChat:              wechatConfig(e),
+		Review:              reviewConfig(e),
 		LogLevel:            logLevel(e, "MEDIA_LOG_LEVEL"),
 		SigningKey:          signingKey(e, "MEDIA_URL_SIGNING_KEY"),
 	}
@@ -220,6 +228,31 @@ func retentionConfig(e *config.Env) retention.Config {
 	}
 }
 
+// wechatConfig shares MEDIA_WECHAT_BASE_URL, _APPID, _SECRET and _TIMEOUT
+// with login (authConfig).
+func wechatConfig(e *config.Env) wechat.Config {
+	d := wechat.Config{}.Defaults()
+	return wechat.Config{
+		BaseURL:       e.String("MEDIA_WECHAT_BASE_URL", d.BaseURL),
+		AppID:         e.String("MEDIA_WECHAT_APPID", ""),
+		Secret:        e.String("MEDIA_WECHAT_SECRET", ""),
+		Timeout:       e.Duration("MEDIA_WECHAT_TIMEOUT", d.Timeout),
+		RefreshBefore: e.Duration("MEDIA_WECHAT_TOKEN_REFRESH_BEFORE", d.RefreshBefore),
+		PushToken:     e.String("MEDIA_WECHAT_PUSH_TOKEN", ""),
+	}
+}
+
+func reviewConfig(e *config.Env) review.Config {
+	d := review.Config{}.Defaults()
+	return review.Config{
+		Enabled:  e.Bool("MEDIA_WECHAT_MEDIA_CHECK", d.Enabled),
+		Timeout:  e.Duration("MEDIA_REVIEW_TIMEOUT", d.Timeout),
+		MaxTries: e.Int("MEDIA_REVIEW_MAX_TRIES", d.MaxTries, 1),
+		FailOpen: e.Bool("MEDIA_REVIEW_FAIL_OPEN", d.FailOpen),
+		URLTTL:   d.URLTTL,
+	}
+}
+
 // Validate checks what single variables cannot.
 func (c Config) Validate() error {
 	u, err := url.Parse(c.PublicURL)
@@ -230,7 +263,7 @@ func (c Config) Validate() error {
 		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
 	}
 	return errors.Join(c.Auth.Validate(), c.Blob.Validate(), c.Worker.Validate(),
-		c.Upload.Validate(), c.Process.Validate())
+		c.Upload.Validate(), c.Process.Validate(), c.WeChat.Validate(), c.Review.Validate(c.WeChat))
 }
 
 func logLevel(e *config.Env, name string) slog.Level {

@@ -65,6 +65,10 @@ func (a *app) routes(r fiber.Router) {
 	r.Get("/v1/public/shares/:token", public, a.shares.Open)
 	r.Post("/v1/public/shares/:token/unlock", public, a.shares.Unlock)
 
+	// WeChat's message push (signed with MEDIA_WECHAT_PUSH_TOKEN; no user).
+	r.Get("/v1/wechat/events", public, a.review.Verify)
+	r.Post("/v1/wechat/events", public, a.review.Events)
+
 	// Browser pages of share links (HTML; the stylesheet is embedded).
 	r.Get("/s/-/:file", a.shares.Static)
 	r.Get("/s/:token", public, a.shares.Page)
