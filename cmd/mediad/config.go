@@ -81,11 +81,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Share:               shareConfig(e),
 		Account:             accountConfig(e),
 		Retention:           retentionConfig(e),
-		WeChat:              wechatConfig(e),
 		Review:              reviewConfig(e),
 		LogLevel:            logLevel(e, "MEDIA_LOG_LEVEL"),
 		SigningKey:          signingKey(e, "MEDIA_URL_SIGNING_KEY"),
 	}
+	c.WeChat = wechatConfig(e, c.Auth)
 	if err := e.Err(); err != nil {
 		return c, err
 	}
@@ -228,15 +228,15 @@ func retentionConfig(e *config.Env) retention.Config {
 	}
 }
 
-// wechatConfig shares MEDIA_WECHAT_BASE_URL, _APPID, _SECRET and _TIMEOUT
-// with login (authConfig).
-func wechatConfig(e *config.Env) wechat.Config {
+// wechatConfig takes MEDIA_WECHAT_BASE_URL, _APPID, _SECRET and _TIMEOUT
+// as login read them (authConfig), so each has one default.
+func wechatConfig(e *config.Env, a auth.Config) wechat.Config {
 	d := wechat.Config{}.Defaults()
 	return wechat.Config{
-		BaseURL:       e.String("MEDIA_WECHAT_BASE_URL", d.BaseURL),
-		AppID:         e.String("MEDIA_WECHAT_APPID", ""),
-		Secret:        e.String("MEDIA_WECHAT_SECRET", ""),
-		Timeout:       e.Duration("MEDIA_WECHAT_TIMEOUT", d.Timeout),
+		BaseURL:       a.WeChatBaseURL,
+		AppID:         a.WeChatAppID,
+		Secret:        a.WeChatSecret,
+		Timeout:       a.WeChatTimeout,
 		RefreshBefore: e.Duration("MEDIA_WECHAT_TOKEN_REFRESH_BEFORE", d.RefreshBefore),
 		PushToken:     e.String("MEDIA_WECHAT_PUSH_TOKEN", ""),
 	}
