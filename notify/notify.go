@@ -12,7 +12,14 @@ import "time"
 const (
 	AlbumDissolved = "album_dissolved" // an album you were a member of was dissolved by its owner
 	ItemHidden     = "item_hidden"     // an item you uploaded, or one in your album, was hidden by content review
+	ItemReported   = "item_reported"   // someone reported an item you uploaded, or one in your album
+	MemberJoined   = "member_joined"   // someone joined an album you own
+	NewItems       = "new_items"       // new items in an album you are in (at most one a day per album)
+	ExportReady    = "export_ready"    // the export of your data you asked for is ready to download
 )
+
+// Kinds lists every kind, in the order settings show them.
+var Kinds = []string{NewItems, MemberJoined, ItemReported, ItemHidden, AlbumDissolved, ExportReady}
 
 // Notification is one notice to a user.
 type Notification struct {
