@@ -1,9 +1,15 @@
 // Package notify keeps the in-app notifications a user reads with
 // GET /v1/me/notifications: a kind and a time, no content (the album a
-// dissolution notice is about is gone by then; a hidden item's notice never
-// says who or what hid it). Features record them in their own transactions
+// dissolution notice is about is gone by then; a hidden or reported item's
+// notice never says who or what hid or reported it); notices about an
+// album's life (new items, a new member) name the album. Features record them in their own transactions
 // (NewStore(tx).Add); retention purges them; a user's export lists them and
 // account deletion removes them.
+//
+// A user can switch each kind off (no notice is made) and, through
+// wx.requestSubscribeMessage, accept WeChat subscribe messages for it: a
+// notice of an accepted kind is queued (notifications.push) and sent by a
+// task (Pusher), one message per accept, as WeChat allows.
 package notify
 
 import "time"
@@ -23,7 +29,9 @@ var Kinds = []string{NewItems, MemberJoined, ItemReported, ItemHidden, AlbumDiss
 
 // Notification is one notice to a user.
 type Notification struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	AlbumID   *string    `json:"album_id,omitempty"` // new_items, member_joined
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at"`
 }

@@ -18,18 +18,21 @@ import (
 
 // Task type names.
 const (
-	TypeProcessMedia  = "media:process"     // strip and derive one upload
-	TypeDeleteMedia   = "media:delete"      // remove a deleted item's objects and row
-	TypePlayMedia     = "media:play"        // make a ready video's play variant (H.264/AAC)
-	TypeDissolveAlbum = "album:dissolve"    // remove a dissolving album's items, objects and rows
-	TypeDeleteAccount = "account:delete"    // remove everything of a user, leaving a receipt
-	TypeBuildExport   = "export:build"      // write a user's ZIP export
-	TypeSweep         = "media:sweep"       // quick sweep (every 5 minutes): lost tasks, orphan raw uploads
-	TypeReconcile     = "storage:reconcile" // deep sweep (hourly): the whole bucket against the database
-	TypeExpireUploads = "uploads:expire"    // abort chunked uploads past their expiry
-	TypeRetention     = "retention:purge"   // delete what the retention periods say is no longer needed
-	TypeReviewSubmit  = "review:submit"     // submit a ready item to WeChat's content check
-	TypeReviewSweep   = "review:sweep"      // resubmit content checks whose result never came; give up after the last try
+	TypeProcessMedia   = "media:process"     // strip and derive one upload
+	TypeDeleteMedia    = "media:delete"      // remove a deleted item's objects and row
+	TypePlayMedia      = "media:play"        // make a ready video's play variant (H.264/AAC)
+	TypeDissolveAlbum  = "album:dissolve"    // remove a dissolving album's items, objects and rows
+	TypeDeleteAccount  = "account:delete"    // remove everything of a user, leaving a receipt
+	TypeBuildExport    = "export:build"      // write a user's ZIP export
+	TypeSweep          = "media:sweep"       // quick sweep (every 5 minutes): lost tasks, orphan raw uploads
+	TypeReconcile      = "storage:reconcile" // deep sweep (hourly): the whole bucket against the database
+	TypeExpireUploads  = "uploads:expire"    // abort chunked uploads past their expiry
+	TypeRetention      = "retention:purge"   // delete what the retention periods say is no longer needed
+	TypeReviewSubmit   = "review:submit"     // submit a ready item to WeChat's content check
+	TypeReviewSweep    = "review:sweep"      // resubmit content checks whose result never came; give up after the last try
+	TypeNotifySend     = "notify:send"       // send one notice's subscribe message
+	TypeNotifyDispatch = "notify:dispatch"   // hand queued subscribe messages to send tasks
+	TypeReportsHold    = "reports:hold"      // hide items whose removal request went unanswered past the grace; lift holds no report backs
 )
 
 // Queue names, highest priority first.
@@ -151,9 +154,23 @@ func NewReviewSubmitTask(mediaID string, cfg Config) (*asynq.Task, error) {
 	return reviewSpec(mediaID, cfg).task(cfg)
 }
 
+// notifySpec: the default queue, half a minute (one call to WeChat), the
+// notice id in the task id, so a dispatch while one is queued is harmless.
+func notifySpec(notificationID string) spec {
+	return spec{TypeNotifySend, TypeNotifySend + ":" + notificationID, QueueDefault, 30 * time.Second, IDPayload{ID: notificationID}}
+}
+
+// NewNotifySendTask returns the task that sends a notice's subscribe message.
+func NewNotifySendTask(notificationID string, cfg Config) (*asynq.Task, error) {
+	return notifySpec(notificationID).task(cfg)
+}
+
 // reviewPeriodic is the periodic content-check sweep, scheduled only when
 // checks are on (Server.RegisterReview).
 var reviewPeriodic = struct{ typ, spec, queue string }{TypeReviewSweep, "@every 5m", QueueLow}
+
+// reportsPeriodic applies report holds hourly (Server.RegisterReports).
+var reportsPeriodic = struct{ typ, spec, queue string }{TypeReportsHold, "@every 1h", QueueLow}
 
 // periodic lists the periodic tasks: type, schedule and queue.
 var periodic = []struct{ typ, spec, queue string }{

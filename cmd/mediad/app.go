@@ -86,7 +86,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	exports := ratelimit.NewPer(d.redis, "export", cfg.Account.ExportsPerDay, 24*time.Hour)
 	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks, exports)
 	a.account = account.NewHandler(a.accounts, sg, auth.UserID, cfg.PublicURL, cfg.Upload.URLTTL)
-	a.notes = notify.NewHandler(notify.NewStore(d.pool), auth.UserID)
+	a.notes = notify.NewHandler(notify.NewStore(d.pool), notify.NewSettings(cfg.Notify, d.pool), auth.UserID)
 	// Public routes are the hot path of a popular link: the per-network
 	// limit settles with Redis in batches of 16 (exact near the limit).
 	perAddr := ratelimit.New(d.redis, "public", cfg.PublicRatePerMinute).Batched(16)
@@ -182,6 +182,9 @@ func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error)
 	*resume = *jobs
 	resume.Sweeps, resume.Requeue = a.sweeperOn(a.tasks.IfAbsent()), a.tasks.IfAbsent()
 	if err := a.registerReview(srv); err != nil {
+		return nil, err
+	}
+	if err := a.registerNotify(srv); err != nil {
 		return nil, err
 	}
 	return resume, srv.Register(media, jobs)

@@ -15,6 +15,7 @@ import (
 	"github.com/wxalbum/mediad/internal/config"
 	"github.com/wxalbum/mediad/internal/httpx"
 	"github.com/wxalbum/mediad/internal/wechat"
+	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/process"
 	"github.com/wxalbum/mediad/retention"
 	"github.com/wxalbum/mediad/review"
@@ -53,6 +54,8 @@ type Config struct {
 	WeChat wechat.Config
 	// Review is content checking (mediaCheckAsync).
 	Review review.Config
+	// Notify is subscribe messages for notices (config_notify.go).
+	Notify notify.Config
 	// DeploymentName must be typed to confirm purge-all.
 	DeploymentName string
 	// Pprof serves net/http/pprof on the metrics address (benchmarks).
@@ -82,6 +85,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Account:             accountConfig(e),
 		Retention:           retentionConfig(e),
 		Review:              reviewConfig(e),
+		Notify:              notifyConfig(e),
 		LogLevel:            logLevel(e, "MEDIA_LOG_LEVEL"),
 		SigningKey:          signingKey(e, "MEDIA_URL_SIGNING_KEY"),
 	}
@@ -263,7 +267,16 @@ func (c Config) Validate() error {
 		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
 	}
 	return errors.Join(c.Auth.Validate(), c.Blob.Validate(), c.Worker.Validate(),
-		c.Upload.Validate(), c.Process.Validate(), c.WeChat.Validate(), c.Review.Validate(c.WeChat))
+		c.Upload.Validate(), c.Process.Validate(), c.WeChat.Validate(), c.Review.Validate(c.WeChat),
+		c.Notify.Validate(), c.notifyNeedsWeChat())
+}
+
+// notifyNeedsWeChat: templates are sent with the appid and secret.
+func (c Config) notifyNeedsWeChat() error {
+	if len(c.Notify.Templates) > 0 && (c.WeChat.AppID == "" || c.WeChat.Secret == "") {
+		return errors.New("MEDIA_WECHAT_TEMPLATES: needs MEDIA_WECHAT_APPID and MEDIA_WECHAT_SECRET to send")
+	}
+	return nil
 }
 
 func logLevel(e *config.Env, name string) slog.Level {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,11 +12,19 @@ import (
 )
 
 // TestReadmeListsEveryVariable keeps the README's configuration table in
-// step with the variables config.go reads.
+// step with the variables config.go (and config_*.go) reads.
 func TestReadmeListsEveryVariable(t *testing.T) {
-	src, err := os.ReadFile("config.go")
+	files, err := filepath.Glob("config*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {

@@ -26,6 +26,9 @@ func (a *app) routes(r fiber.Router) {
 	r.Get("/v1/me/exports/:id", user, a.account.GetExport)
 	r.Get("/v1/deletion-receipts/:id", public, a.account.Receipt)
 	r.Get("/v1/me/notifications", user, a.notes.List)
+	r.Post("/v1/me/notifications/read", user, a.notes.MarkRead)
+	r.Get("/v1/me/notification-settings", user, a.notes.Settings)
+	r.Put("/v1/me/notification-settings", user, a.notes.UpdateSettings)
 
 	r.Post("/v1/media", user, consent, a.media.Create)
 	r.Get("/v1/media/:id", user, a.media.Get)

@@ -23,7 +23,7 @@ var owners = map[string]string{
 	"albums": "albums", "album_members": "albums", "invites": "albums", "album_dissolutions": "albums",
 	"shares": "share", "share_opens": "share",
 	"exports": "account", "deletion_receipts": "account",
-	"notifications":     "notify",
+	"notifications": "notify", "notification_settings": "notify", "notification_subscriptions": "notify",
 	"schema_migrations": "internal/db",
 }
 
