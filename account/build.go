@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/upload"
 )
 
@@ -74,7 +75,13 @@ func (s *Service) BuildExport(ctx context.Context, id string, final bool) error 
 		}
 		return err
 	}
-	return s.store.FinishExport(ctx, id, n)
+	// Ready, and its owner told (export_ready), together.
+	return db.InTx(ctx, s.conn, func(tx pgx.Tx) error {
+		if err := NewStore(tx).FinishExport(ctx, id, n); err != nil {
+			return err
+		}
+		return notify.NewStore(tx).Add(ctx, []string{e.UserID}, notify.ExportReady)
+	})
 }
 
 func (s *Service) writeZip(ctx context.Context, userID string, w io.Writer) error {

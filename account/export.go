@@ -7,11 +7,11 @@ import (
 )
 
 // exportDocs names the JSON documents of an export, in archive order.
-var exportDocs = []string{"profile.json", "media.json", "albums.json", "shares.json", "notifications.json"}
+var exportDocs = []string{"profile.json", "media.json", "albums.json", "shares.json", "notifications.json", "notification_settings.json"}
 
 // ExportDocs returns the JSON documents of a user's export: profile,
-// media, albums (with role), share links (never their tokens) and
-// notifications.
+// media, albums (with role), share links (never their tokens),
+// notifications and notification settings.
 func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byte, error) {
 	queries := map[string]string{
 		"profile.json": `SELECT row_to_json(x) FROM (SELECT id, nickname, avatar_media_id, created_at, policy_version,
@@ -22,8 +22,13 @@ func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byt
 		"albums.json": `SELECT coalesce(json_agg(x ORDER BY x.joined_at), '[]') FROM (SELECT a.id, a.title, am.role,
 			am.joined_at, a.created_at FROM album_members am JOIN albums a ON a.id = am.album_id
 			WHERE am.user_id = $1 AND a.status = 'active') x`,
-		"notifications.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, kind, created_at
-			FROM notifications WHERE user_id = $1) x`,
+		"notifications.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, kind, album_id,
+			created_at, read_at, push AS subscribe_message FROM notifications WHERE user_id = $1) x`,
+		"notification_settings.json": `SELECT json_build_object(
+			'switched_off', (SELECT coalesce(json_agg(x ORDER BY x.kind), '[]') FROM (SELECT kind, updated_at
+				FROM notification_settings WHERE user_id = $1 AND NOT enabled) x),
+			'subscriptions', (SELECT coalesce(json_agg(x ORDER BY x.kind), '[]') FROM (SELECT kind, template_id,
+				credits AS messages_left, updated_at FROM notification_subscriptions WHERE user_id = $1) x))`,
 		"shares.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, album_id, media_id,
 			password_hash IS NOT NULL AS has_password, allow_download, show_dates, expires_at, revoked_at, created_at,
 			(SELECT coalesce(sum(opens),0) FROM share_opens o WHERE o.share_id = shares.id) AS opens

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
+	"github.com/wxalbum/mediad/notify"
 )
 
 // Invite is an invitation to join an album with a role.
@@ -121,8 +122,15 @@ func (s *Store) AcceptInvite(ctx context.Context, token, userID string, maxMembe
 		if tag.RowsAffected() == 0 {
 			return ErrAlreadyMember
 		}
-		_, err = tx.Exec(ctx, `UPDATE invites SET uses = uses + 1 WHERE id = $1`, st.ID)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE invites SET uses = uses + 1 WHERE id = $1`, st.ID); err != nil {
+			return err
+		}
+		// The owner hears of the newcomer with the join itself.
+		owners, err := db.Strings(ctx, tx, `SELECT user_id FROM album_members WHERE album_id = $1 AND role = $2`, st.AlbumID, Owner)
+		if err != nil {
+			return err
+		}
+		return notify.NewStore(tx).AddAbout(ctx, owners, notify.MemberJoined, st.AlbumID)
 	})
 	return albumID, err
 }

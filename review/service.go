@@ -117,7 +117,8 @@ func retryable(err error) bool {
 // Result records WeChat's result for the submission traceID. An unknown
 // trace id, a suggestion we do not know and a repeated push change
 // nothing. A risky result tells the uploader and the album owner
-// (item_hidden) in the same transaction.
+// (item_hidden) in the same transaction; a pass tells the album's members
+// of a new item (new_items).
 func (s *Service) Result(ctx context.Context, traceID, suggest string) error {
 	state, ok := Outcome(suggest)
 	if !ok || traceID == "" {
@@ -126,8 +127,11 @@ func (s *Service) Result(ctx context.Context, traceID, suggest string) error {
 	}
 	return db.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		m, err := upload.NewStore(tx).SetReviewResult(ctx, traceID, state)
-		if err != nil || m == nil || !Notified(state) {
+		if err != nil || m == nil {
 			return err
+		}
+		if !Notified(state) { // a pass: the album sees the item now
+			return albums.NoticeNewItem(ctx, tx, m)
 		}
 		to, err := toldOfHiding(ctx, tx, m)
 		if err != nil {

@@ -17,7 +17,8 @@ import (
 // (content checks on), the item's check turns pending in the same
 // transaction, so nobody but its uploader ever sees it unchecked, and its
 // submission is queued after the commit (a lost enqueue is found by the
-// review sweep).
+// review sweep). An item the album's members can now see tells them
+// (new_items).
 type ReadyTx struct {
 	Conn   db.Conn
 	Review interface {
@@ -46,7 +47,12 @@ func (r ReadyTx) MarkReady(ctx context.Context, id string, res upload.Ready) (m 
 		case m.Kind == upload.KindCover && m.AlbumID != nil:
 			err = albums.NewStore(tx).SetUploadedCover(ctx, *m.AlbumID, m.ID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// Visible to the album now (not while a content check is pending:
+		// review tells the album when it passes).
+		return albums.NoticeNewItem(ctx, tx, m)
 	})
 	if err == nil && m != nil && r.Review != nil {
 		_ = r.Review.EnqueueReview(ctx, m.ID) // a lost enqueue is found by the review sweep

@@ -195,7 +195,8 @@ func requireSeen(t *testing.T, when string, got map[string]bool, want bool) {
 // TestReviewPendingUntilPass: with checks on, a new photo is pending and
 // seen by its uploader alone (member, album pages, link JSON and page,
 // signed URLs issued for the member and the link) while WeChat fetches it
-// through the uploader's signed URL; a signed pass shows it to everyone.
+// through the uploader's signed URL; a signed pass shows it to everyone
+// and tells the album's members of a new item (not before).
 func TestReviewPendingUntilPass(t *testing.T) {
 	f := newFakeCheck(t)
 	e := startReviewEngine(t, f, nil)
@@ -219,11 +220,17 @@ func TestReviewPendingUntilPass(t *testing.T) {
 		t.Errorf("WeChat fetching the pending preview: status %d, want 200", st)
 	}
 	requireSeen(t, "pending", s.seen(e), false)
+	if ns, _ := e.notices(s.bob, "new_items"); len(ns) != 0 {
+		t.Errorf("a member was told of a new item still pending: %+v", ns)
+	}
 
 	if st, b := e.push(reviewPushToken, sub.Trace, "pass"); st != 200 {
 		t.Fatalf("push pass: %d %s", st, b)
 	}
 	requireSeen(t, "after pass", s.seen(e), true)
+	if ns, _ := e.notices(s.bob, "new_items"); len(ns) != 1 {
+		t.Errorf("after the pass the member has %d new_items notices, want 1", len(ns))
+	}
 	if e.review(s.id) != "pass" {
 		t.Errorf("review %q, want pass", e.review(s.id))
 	}
@@ -278,8 +285,10 @@ func TestReviewRiskyHidesEverywhere(t *testing.T) {
 			t.Errorf("%s has %d item_hidden notifications, want 1", u.name, n)
 		}
 	}
-	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1`, s.bob.id); n != 0 {
-		t.Errorf("bob has %d notifications, want 0", n)
+	// Bob, a plain member, heard of the item once it passed (new_items)
+	// and nothing of its hiding.
+	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind <> 'new_items'`, s.bob.id); n != 0 {
+		t.Errorf("bob has %d notifications besides new_items, want 0", n)
 	}
 	e.do("DELETE", "/v1/media/"+s.id, s.carol.tok, nil, 202, nil)
 }
