@@ -7,7 +7,8 @@ import (
 )
 
 // exportDocs names the JSON documents of an export, in archive order.
-var exportDocs = []string{"profile.json", "media.json", "albums.json", "shares.json", "notifications.json", "notification_settings.json"}
+var exportDocs = []string{"profile.json", "media.json", "albums.json", "shares.json", "notifications.json", "notification_settings.json",
+	"reports_sent.json", "reports_received.json"}
 
 // ExportDocs returns the JSON documents of a user's export: profile,
 // media, albums (with role), share links (never their tokens),
@@ -33,6 +34,13 @@ func (s *Store) ExportDocs(ctx context.Context, userID string) (map[string][]byt
 			password_hash IS NOT NULL AS has_password, allow_download, show_dates, expires_at, revoked_at, created_at,
 			(SELECT coalesce(sum(opens),0) FROM share_opens o WHERE o.share_id = shares.id) AS opens
 			FROM shares WHERE created_by = $1) x`,
+		// Reports the user sent, and those made of their items: never who
+		// made those, nor through which link.
+		"reports_sent.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT id, media_id, reason,
+			text, created_at, reply, answered_at FROM reports WHERE reporter_id = $1) x`,
+		"reports_received.json": `SELECT coalesce(json_agg(x ORDER BY x.created_at), '[]') FROM (SELECT r.id, r.media_id,
+			r.reason, r.text, r.created_at, r.reply, r.answered_at FROM reports r JOIN media m ON m.id = r.media_id
+			WHERE m.owner_id = $1 AND m.status <> 'deleting') x`,
 	}
 	docs := map[string][]byte{}
 	for name, q := range queries {

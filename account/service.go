@@ -12,6 +12,7 @@ import (
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/notify"
+	"github.com/wxalbum/mediad/reports"
 	"github.com/wxalbum/mediad/share"
 	"github.com/wxalbum/mediad/upload"
 )
@@ -245,6 +246,8 @@ func (s *Service) purgeRows(ctx context.Context, d *Deletion) error {
 			{"sessions", auth.NewStore(tx).DeleteSessions},
 			{"chunked_uploads", upload.NewStore(tx).DeleteChunkedOfOwner},
 			{"exports", acct.DeleteExportsOf},
+			// Reports they sent; those of their items go with the items.
+			{"reports", reports.NewStore(tx).DeleteByReporter},
 		}
 		for _, r := range removals {
 			n, err := r.del(ctx, d.UserID)

@@ -21,6 +21,9 @@ type Config struct {
 	FailedMedia     time.Duration // rows of items that failed processing; default 24h
 	Receipts        time.Duration // deletion and dissolution receipts; default 365 days
 	IdempotencyKeys time.Duration // upload Idempotency-Keys; default 24h
+	// Reports: reports of items, from when they were made; default 180
+	// days (an unanswered report its item is held for stays).
+	Reports time.Duration
 }
 
 // Defaults fills zero values.
@@ -38,6 +41,7 @@ func (c Config) Defaults() Config {
 	def(&c.FailedMedia, day)
 	def(&c.Receipts, 365*day)
 	def(&c.IdempotencyKeys, day)
+	def(&c.Reports, 180*day)
 	return c
 }
 

@@ -38,6 +38,10 @@ type View struct {
 	// Review is the content check's state (Review*), to the uploader
 	// only; absent when no check was required.
 	Review string `json:"review,omitempty"`
+	// ReportHold is why reports hide the item from others (Hold*), to
+	// the uploader only; absent when none does. GET /v1/media/:id/reports
+	// says what was reported, never by whom.
+	ReportHold string `json:"report_hold,omitempty"`
 }
 
 func (h *Handler) view(m *Media, viewerID string) View {
@@ -46,7 +50,7 @@ func (h *Handler) view(m *Media, viewerID string) View {
 		Placeholder: m.Placeholder, Mine: m.OwnerID == viewerID, CreatedAt: m.CreatedAt,
 		TakenAt: m.TakenAt, TakenAtSource: m.TakenAtSource, PlayStatus: m.PlayStatus}
 	if v.Mine {
-		v.FailReason, v.PlayFailReason, v.Review = m.FailReason, m.PlayFailReason, m.Review
+		v.FailReason, v.PlayFailReason, v.Review, v.ReportHold = m.FailReason, m.PlayFailReason, m.Review, m.ReportHold
 	}
 	if m.Status == StatusReady {
 		exp := time.Now().Add(h.svc.cfg.URLTTL).Truncate(time.Second)

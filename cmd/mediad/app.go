@@ -18,6 +18,7 @@ import (
 	"github.com/wxalbum/mediad/internal/signer"
 	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/reports"
 	"github.com/wxalbum/mediad/retention"
 	"github.com/wxalbum/mediad/review"
 	"github.com/wxalbum/mediad/share"
@@ -47,6 +48,9 @@ type app struct {
 	notes    *notify.Handler
 	review   *review.Handler
 	reviews  *review.Service
+	// reports: reports and takedown requests (cmd/mediad/reports.go).
+	reports   *reports.Handler
+	reportSvc *reports.Service
 }
 
 func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, error) {
@@ -82,6 +86,7 @@ func newApp(cfg Config, d *deps, log *slog.Logger, m *metrics.Metrics) (*app, er
 	linkTries := ratelimit.NewPer(d.redis, "unlock-link", sc.UnlockTriesPerLink, sc.UnlockWindow)
 	a.shareSvc = share.NewService(cfg.Share, share.NewStore(d.pool), a.albumDB, a.uploads, sg, tries, linkTries, &a.changes)
 	a.uploads.SetLinkCheck(a.shareSvc.Shows)
+	a.newReports()
 	registerShareMetrics(m.Registry, a.shareSvc)
 	exports := ratelimit.NewPer(d.redis, "export", cfg.Account.ExportsPerDay, 24*time.Hour)
 	a.accounts = account.NewService(cfg.Account, d.pool, a.albumSvc, d.blob, a.tasks, exports)
@@ -150,6 +155,7 @@ func retentionRules(c retention.Config, p db.Conn, accounts *account.Service) []
 		{Name: "invites", Keep: c.ExpiredInvite, Purge: albums.NewStore(p).PurgeInvites},
 		{Name: "open_counts", Keep: c.OpenCounts, Purge: share.NewStore(p).PurgeOpens},
 		{Name: "notifications", Keep: c.Notifications, Purge: notify.NewStore(p).Purge},
+		{Name: "reports", Keep: c.Reports, Purge: reports.NewStore(p).Purge},
 		{Name: "failed_media", Keep: c.FailedMedia, Purge: upload.NewStore(p).PurgeFailed},
 		{Name: "quota_reservations", Purge: upload.NewStore(p).PurgeReservations},
 		{Name: "idempotency_keys", Keep: c.IdempotencyKeys, Purge: upload.NewStore(p).PurgeIdempotencyKeys},
@@ -185,6 +191,9 @@ func (a *app) registerTasks(srv *worker.Server) (resume *worker.Jobs, err error)
 		return nil, err
 	}
 	if err := a.registerNotify(srv); err != nil {
+		return nil, err
+	}
+	if err := a.registerReports(srv); err != nil {
 		return nil, err
 	}
 	return resume, srv.Register(media, jobs)

@@ -17,6 +17,7 @@ import (
 	"github.com/wxalbum/mediad/internal/wechat"
 	"github.com/wxalbum/mediad/notify"
 	"github.com/wxalbum/mediad/process"
+	"github.com/wxalbum/mediad/reports"
 	"github.com/wxalbum/mediad/retention"
 	"github.com/wxalbum/mediad/review"
 	"github.com/wxalbum/mediad/share"
@@ -54,6 +55,8 @@ type Config struct {
 	WeChat wechat.Config
 	// Review is content checking (mediaCheckAsync).
 	Review review.Config
+	// Reports is reports and takedown requests (config_reports.go).
+	Reports reports.Config
 	// Notify is subscribe messages for notices (config_notify.go).
 	Notify notify.Config
 	// DeploymentName must be typed to confirm purge-all.
@@ -85,6 +88,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Account:             accountConfig(e),
 		Retention:           retentionConfig(e),
 		Review:              reviewConfig(e),
+		Reports:             reportsConfig(e),
 		Notify:              notifyConfig(e),
 		LogLevel:            logLevel(e, "MEDIA_LOG_LEVEL"),
 		SigningKey:          signingKey(e, "MEDIA_URL_SIGNING_KEY"),
@@ -229,6 +233,7 @@ func retentionConfig(e *config.Env) retention.Config {
 		FailedMedia:     e.Duration("MEDIA_RETAIN_FAILED_MEDIA", d.FailedMedia),
 		IdempotencyKeys: e.Duration("MEDIA_RETAIN_IDEMPOTENCY_KEYS", d.IdempotencyKeys),
 		Receipts:        e.Duration("MEDIA_RETAIN_RECEIPTS", d.Receipts),
+		Reports:         e.Duration("MEDIA_RETAIN_REPORTS", d.Reports),
 	}
 }
 
@@ -268,7 +273,7 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(c.Auth.Validate(), c.Blob.Validate(), c.Worker.Validate(),
 		c.Upload.Validate(), c.Process.Validate(), c.WeChat.Validate(), c.Review.Validate(c.WeChat),
-		c.Notify.Validate(), c.notifyNeedsWeChat())
+		c.Reports.Validate(c.Retention.Defaults().Reports), c.Notify.Validate(), c.notifyNeedsWeChat())
 }
 
 // notifyNeedsWeChat: templates are sent with the appid and secret.

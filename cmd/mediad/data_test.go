@@ -238,7 +238,7 @@ func TestDataExport(t *testing.T) {
 		t.Errorf("size %v, downloaded %d bytes", x.Size, len(body))
 	}
 	files := datUnzip(t, body)
-	want := []string{"albums.json", "media.json", "notifications.json", "profile.json", "shares.json"}
+	want := []string{"albums.json", "media.json", "notification_settings.json", "notifications.json", "profile.json", "reports_received.json", "reports_sent.json", "shares.json"}
 	for id := range mine {
 		want = append(want, "media/"+id+".jpg")
 	}
@@ -250,8 +250,14 @@ func TestDataExport(t *testing.T) {
 		ID, Kind string
 	}
 	datDecode(t, "notifications.json", files["notifications.json"], &notes)
-	if len(notes) != 1 || notes[0].ID != noteID || notes[0].Kind != "album_dissolved" {
-		t.Errorf("notifications.json: %+v, want the one notice", notes)
+	// Every notice Ann received: the inserted one, Bob joining Trip and
+	// Bob's item in Trip (Ann's own uploads tell nobody about themselves).
+	kinds := map[string]string{}
+	for _, n := range notes {
+		kinds[n.Kind] = n.ID
+	}
+	if len(notes) != 3 || kinds["album_dissolved"] != noteID || kinds["member_joined"] == "" || kinds["new_items"] == "" {
+		t.Errorf("notifications.json: %+v, want album_dissolved %s, member_joined and new_items", notes, noteID)
 	}
 	for id, b := range originals {
 		if !bytes.Equal(files["media/"+id+".jpg"], b) {
@@ -517,10 +523,11 @@ func TestDataAccountDeletion(t *testing.T) {
 		"memberships":      1,       // Y (X's went with the album)
 		"share_links":      3,
 		"invites":          0, // Ann's invitations were all to X: gone with it
-		"notifications":    1,
+		"notifications":    5, // the inserted one, Bob joining X, Bob's items in X and in Y (one per album per day), her export ready
 		"sessions":         int64(sessions),
 		"chunked_uploads":  1,
 		"exports":          1,
+		"reports":          0, // Ann sent none
 	}
 	if diff := cmp.Diff(want, r.Counts); diff != "" {
 		t.Errorf("receipt counts (-want +got):\n%s", diff)

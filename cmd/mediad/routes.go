@@ -34,6 +34,11 @@ func (a *app) routes(r fiber.Router) {
 	r.Get("/v1/media/:id", user, a.media.Get)
 	r.Patch("/v1/media/:id", user, consent, a.media.SetVisibility)
 	r.Delete("/v1/media/:id", user, consent, a.media.Delete)
+	// Reports: anyone who sees an item may report it; its uploader and
+	// album owner read them (never who sent them) and answer.
+	r.Post("/v1/media/:id/reports", user, consent, a.reports.Create)
+	r.Get("/v1/media/:id/reports", user, a.reports.List)
+	r.Post("/v1/media/:id/reports/:report_id/reply", user, consent, a.reports.Reply)
 	r.Get("/v1/me/media", user, a.media.Mine)
 	r.Post("/v1/uploads", user, consent, a.media.StartChunked)
 	r.Get("/v1/uploads/:id", user, a.media.GetChunked)
@@ -67,6 +72,7 @@ func (a *app) routes(r fiber.Router) {
 	r.Delete("/v1/shares/:id", user, consent, a.shares.Revoke)
 	r.Get("/v1/public/shares/:token", public, a.shares.Open)
 	r.Post("/v1/public/shares/:token/unlock", public, a.shares.Unlock)
+	r.Post("/v1/public/shares/:token/items/:media_id/reports", public, a.reports.CreateOnLink)
 
 	// WeChat's message push (signed with MEDIA_WECHAT_PUSH_TOKEN; no user).
 	r.Get("/v1/wechat/events", public, a.review.Verify)

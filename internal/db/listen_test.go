@@ -72,7 +72,7 @@ func TestListenerFallsBackToEverything(t *testing.T) {
 	unrelated := []string{db.AlbumScope("elsewhere"), db.LinkScope("elsewhere")}
 	for _, tc := range []struct{ name, sql string }{
 		{"101 albums in one statement", `INSERT INTO albums (id, owner_id, title) SELECT 'b' || g, 'u', 't' FROM generate_series(1, 101) g`},
-		{"truncate", `TRUNCATE share_opens, shares`},
+		{"truncate", `TRUNCATE share_opens, reports, shares`},
 		{"an unreadable payload", `SELECT pg_notify('` + db.LinkChangeChannel + `', 'a: junk')`},
 		{"the listener's connection lost", `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND query LIKE 'LISTEN%'`},
