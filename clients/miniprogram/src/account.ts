@@ -1,5 +1,14 @@
 import { Transport } from './transport';
-import { DeletionReceipt, Export, ID, Me, Notification, User } from './types';
+import {
+  DeletionReceipt,
+  Export,
+  ID,
+  Me,
+  Notification,
+  NotificationSetting,
+  NotificationSettingsUpdate,
+  User,
+} from './types';
 import { pollUntil } from './util';
 
 /** AccountApi: the caller's profile, consent and data rights. */
@@ -23,9 +32,35 @@ export class AccountApi {
 
   /** notifications returns the caller's notifications, newest first. */
   async notifications(limit?: number): Promise<Notification[]> {
+    return (await this.inbox(limit)).notifications;
+  }
+
+  /** inbox returns the caller's notifications, newest first, and how many are unread. */
+  inbox(limit?: number): Promise<{ notifications: Notification[]; unread: number }> {
+    return this.t.call({ method: 'GET', path: '/v1/me/notifications', query: { limit } });
+  }
+
+  /** markRead marks notifications read: the ids given, or all of them with 'all'. */
+  async markRead(ids: ID[] | 'all'): Promise<number> {
+    const body = ids === 'all' ? { all: true } : { ids };
+    return (await this.t.call<{ marked: number }>({ method: 'POST', path: '/v1/me/notifications/read', body })).marked;
+  }
+
+  /** notificationSettings returns every kind's setting, with the template ids to subscribe to. */
+  async notificationSettings(): Promise<NotificationSetting[]> {
+    return (await this.t.call<{ settings: NotificationSetting[] }>({ method: 'GET', path: '/v1/me/notification-settings' }))
+      .settings;
+  }
+
+  /**
+   * updateNotificationSettings switches kinds on or off and reports what
+   * wx.requestSubscribeMessage resolved with (pass its result object as
+   * `subscriptions`, unchanged): each accept allows one message.
+   */
+  async updateNotificationSettings(u: NotificationSettingsUpdate): Promise<NotificationSetting[]> {
     return (
-      await this.t.call<{ notifications: Notification[] }>({ method: 'GET', path: '/v1/me/notifications', query: { limit } })
-    ).notifications;
+      await this.t.call<{ settings: NotificationSetting[] }>({ method: 'PUT', path: '/v1/me/notification-settings', body: u })
+    ).settings;
   }
 
   /** requestExport queues a ZIP of the caller's data. */

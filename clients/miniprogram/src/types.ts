@@ -34,10 +34,40 @@ export interface Me {
   policy_version: string;
 }
 
+export type NotificationKind =
+  | 'new_items'
+  | 'member_joined'
+  | 'item_reported'
+  | 'item_hidden'
+  | 'album_dissolved'
+  | 'export_ready';
+
 export interface Notification {
   id: ID;
-  kind: 'album_dissolved';
+  kind: NotificationKind;
+  /** The album a new_items or member_joined notice is about. */
+  album_id?: ID;
   created_at: Time;
+  read_at: Time | null;
+}
+
+/** One kind's notification setting (GET/PUT /v1/me/notification-settings). */
+export interface NotificationSetting {
+  kind: NotificationKind;
+  enabled: boolean;
+  /** The subscribe-message template to pass to wx.requestSubscribeMessage; absent when in-app only. */
+  template_id?: string;
+  messages_left: number;
+  subscribed: boolean;
+}
+
+/**
+ * A settings update: kinds to switch on or off, and the object
+ * wx.requestSubscribeMessage resolved with, as it is.
+ */
+export interface NotificationSettingsUpdate {
+  kinds?: Partial<Record<NotificationKind, boolean>>;
+  subscriptions?: Record<string, string>;
 }
 
 export interface Media {

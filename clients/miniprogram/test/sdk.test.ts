@@ -306,6 +306,26 @@ test('item visibility and other PATCH calls go through a wx.request that refuses
   assert.equal((await strict.albums.update(album.id, { title: 'Renamed' })).title, 'Renamed');
 });
 
+test('notifications: switch a kind off, read the inbox, mark read', { timeout: 90_000 }, async () => {
+  const owner = client(new WxShim({ openid: 'nora' }));
+  const guest = client(new WxShim({ openid: 'otto' }));
+  const off = await owner.account.updateNotificationSettings({ kinds: { new_items: false } });
+  assert.equal(off.find((s) => s.kind === 'new_items')?.enabled, false);
+  assert.equal((await owner.account.notificationSettings()).find((s) => s.kind === 'member_joined')?.enabled, true);
+  await rejectsWith(owner.account.updateNotificationSettings({ subscriptions: { NOT_OURS: 'accept' } }), 400, 'unknown_template');
+  const album = await owner.albums.create('Joined');
+  const inv = await owner.invites.create(album.id, { role: 'viewer' });
+  await guest.invites.accept(inv.token);
+  const inbox = await owner.account.inbox();
+  const joined = inbox.notifications.filter((n) => n.kind === 'member_joined');
+  assert.equal(joined.length, 1);
+  assert.equal(joined[0].album_id, album.id);
+  assert.equal(joined[0].read_at, null);
+  assert.ok(inbox.unread >= 1);
+  assert.equal(await owner.account.markRead('all'), inbox.unread);
+  assert.equal((await owner.account.inbox()).unread, 0);
+});
+
 test('your data: export, then account deletion with its receipt', { timeout: 90_000 }, async () => {
   const wx = new WxShim({ openid: 'rita' });
   const c = client(wx);
