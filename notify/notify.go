@@ -17,7 +17,7 @@ import "time"
 // Kinds of notification.
 const (
 	AlbumDissolved = "album_dissolved" // an album you were a member of was dissolved by its owner
-	ItemHidden     = "item_hidden"     // an item you uploaded, or one in your album, was hidden by content review
+	ItemHidden     = "item_hidden"     // an item you uploaded, or one in your album, was hidden by content review or by reports
 	ItemReported   = "item_reported"   // someone reported an item you uploaded, or one in your album
 	MemberJoined   = "member_joined"   // someone joined an album you own
 	NewItems       = "new_items"       // new items in an album you are in (at most one a day per album)

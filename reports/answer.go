@@ -84,7 +84,7 @@ func (s *Service) Reply(ctx context.Context, userID, mediaID, reportID, reply st
 		if _, err := st.Answer(ctx, mediaID, reportID, reply, AnsweredAs(userID, m), AnswersTogether(r.Reason)); err != nil {
 			return err
 		}
-		if _, err := s.rehold(ctx, tx, mediaID); err != nil {
+		if _, err := s.rehold(ctx, tx, m); err != nil {
 			return err
 		}
 		r, err = st.Find(ctx, mediaID, reportID)
@@ -113,7 +113,7 @@ func (s *Service) ApplyHolds(ctx context.Context) (int, error) {
 			if err != nil || m.Status == upload.StatusDeleting {
 				return ignoreGone(err)
 			}
-			ok, err := s.rehold(ctx, tx, id)
+			ok, err := s.rehold(ctx, tx, m)
 			if ok {
 				changed++
 			}

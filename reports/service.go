@@ -161,7 +161,7 @@ func (s *Service) add(ctx context.Context, tx pgx.Tx, m *upload.Media, reporterI
 	if err := notify.NewStore(tx).Add(ctx, to, notify.ItemReported); err != nil {
 		return nil, err
 	}
-	_, err = s.rehold(ctx, tx, m.ID)
+	_, err = s.rehold(ctx, tx, m)
 	return r, err
 }
 
@@ -190,13 +190,24 @@ func toldOfReports(ctx context.Context, tx pgx.Tx, m *upload.Media, reporterID s
 }
 
 // rehold applies the hold the item's unanswered reports call for now;
-// the item's row is locked by the caller's transaction.
-func (s *Service) rehold(ctx context.Context, tx pgx.Tx, mediaID string) (bool, error) {
-	open, err := NewStore(tx).Open(ctx, mediaID)
+// the item m's row is locked by the caller's transaction. A hold that
+// newly hides the item tells its uploader and album owner (item_hidden),
+// in the same transaction, so they learn it when others stop seeing it.
+func (s *Service) rehold(ctx context.Context, tx pgx.Tx, m *upload.Media) (bool, error) {
+	open, err := NewStore(tx).Open(ctx, m.ID)
 	if err != nil {
 		return false, err
 	}
-	return upload.NewStore(tx).SetReportHold(ctx, mediaID, Hold(open, s.now(), s.cfg))
+	hold := Hold(open, s.now(), s.cfg)
+	changed, err := upload.NewStore(tx).SetReportHold(ctx, m.ID, hold)
+	if err != nil || !changed || hold == "" || m.ReportHold != "" {
+		return changed, err
+	}
+	to, err := toldOfReports(ctx, tx, m, "")
+	if err != nil {
+		return changed, err
+	}
+	return changed, notify.NewStore(tx).Add(ctx, to, notify.ItemHidden)
 }
 
 // allow counts one report against key. When the limiter cannot answer

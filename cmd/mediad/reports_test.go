@@ -175,6 +175,17 @@ func TestReportShowsMeHidesAfterGrace(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'item_reported'`, s.carol.id); n != 1 {
 		t.Errorf("uploader has %d item_reported notifications, want 1 (reporting again adds none)", n)
 	}
+	// The hold the task applied told uploader and album owner, once
+	// (the second run changed nothing); the reporter heard nothing of it.
+	for _, u := range []user{s.carol, s.alice, s.bob} {
+		want := 1
+		if u.id == s.bob.id {
+			want = 0
+		}
+		if n := e.count(`SELECT count(*) FROM notifications WHERE user_id = $1 AND kind = 'item_hidden'`, u.id); n != want {
+			t.Errorf("%s has %d item_hidden notifications, want %d", u.name, n, want)
+		}
+	}
 }
 
 // TestReportInappropriateHidesAfterThreeReporters: inappropriate reports
