@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
@@ -29,9 +31,33 @@ var (
 	_ account.Tasks    = (*Client)(nil)
 )
 
-// RedisOpt returns the Asynq connection options for cfg.
-func RedisOpt(cfg Config) asynq.RedisClientOpt {
+// RedisOpt returns the Asynq connection options for cfg: through Sentinel
+// when sentinels are configured (a failover needs no restart: every new
+// connection asks Sentinel for the current primary), else one server.
+func RedisOpt(cfg Config) asynq.RedisConnOpt {
+	if len(cfg.RedisSentinels) > 0 {
+		return asynq.RedisFailoverClientOpt{MasterName: cfg.RedisMaster, SentinelAddrs: cfg.RedisSentinels,
+			DB: cfg.RedisDB, Password: cfg.RedisPassword}
+	}
 	return asynq.RedisClientOpt{Addr: cfg.RedisAddr, DB: cfg.RedisDB, Password: cfg.RedisPassword}
+}
+
+// NewRedis returns a go-redis client for the Redis cfg names, the same
+// way RedisOpt reaches it (for rate limits, caches and health checks).
+func NewRedis(cfg Config) *redis.Client {
+	if len(cfg.RedisSentinels) > 0 {
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: cfg.RedisMaster, SentinelAddrs: cfg.RedisSentinels,
+			DB: cfg.RedisDB, Password: cfg.RedisPassword})
+	}
+	return redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, DB: cfg.RedisDB, Password: cfg.RedisPassword})
+}
+
+// RedisName describes where cfg's Redis is, for errors and logs.
+func RedisName(cfg Config) string {
+	if len(cfg.RedisSentinels) > 0 {
+		return fmt.Sprintf("master %q via Sentinel %s", cfg.RedisMaster, strings.Join(cfg.RedisSentinels, ","))
+	}
+	return cfg.RedisAddr
 }
 
 // NewClient returns a Client.

@@ -8,7 +8,9 @@ import (
 // Config configures the Asynq client, server and scheduler. Zero values
 // mean the documented defaults (see Defaults, the one place they are set).
 type Config struct {
-	RedisAddr       string        // default 127.0.0.1:6379
+	RedisAddr       string        // one Redis server; default 127.0.0.1:6379
+	RedisSentinels  []string      // Sentinel addresses: when set, the primary is asked of them (RedisMaster) and RedisAddr is unused
+	RedisMaster     string        // the name Sentinel monitors the primary under; required with RedisSentinels
 	RedisDB         int           // default 0
 	RedisPassword   string        // default none
 	Concurrency     int           // tasks run at once; default 2
@@ -24,7 +26,7 @@ type Config struct {
 
 // Defaults fills zero values.
 func (c Config) Defaults() Config {
-	if c.RedisAddr == "" {
+	if c.RedisAddr == "" && len(c.RedisSentinels) == 0 {
 		c.RedisAddr = "127.0.0.1:6379"
 	}
 	if c.Concurrency == 0 {
@@ -57,6 +59,22 @@ func (c Config) Validate() error {
 		return errors.New("MEDIA_REDIS_DB: want 0..15")
 	case c.MaxRetry < 1 || c.MaxRetry > 25:
 		return errors.New("MEDIA_WORKER_MAX_RETRY: want 1..25")
+	}
+	return c.validateSentinels()
+}
+
+// validateSentinels: Sentinel mode names a master and at least one
+// sentinel, and is not mixed with a fixed server address.
+func (c Config) validateSentinels() error {
+	switch {
+	case len(c.RedisSentinels) == 0 && c.RedisMaster != "":
+		return errors.New("MEDIA_REDIS_MASTER: set MEDIA_REDIS_SENTINELS too (the master name is asked of Sentinel)")
+	case len(c.RedisSentinels) == 0:
+		return nil
+	case c.RedisMaster == "":
+		return errors.New("MEDIA_REDIS_MASTER: required with MEDIA_REDIS_SENTINELS (the name Sentinel monitors the primary under)")
+	case c.RedisAddr != "":
+		return errors.New("MEDIA_REDIS_ADDR: set either it (one server) or MEDIA_REDIS_SENTINELS (failover), not both")
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ type taskMetrics struct {
 	insp      *asynq.Inspector
 }
 
-func newTaskMetrics(reg prometheus.Registerer, opt asynq.RedisClientOpt) *taskMetrics {
+func newTaskMetrics(reg prometheus.Registerer, opt asynq.RedisConnOpt) *taskMetrics {
 	m := &taskMetrics{
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mediad_tasks_total", Help: "Finished tasks by type and outcome (ok, retry, failed).",

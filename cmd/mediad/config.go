@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/wxalbum/mediad/account"
 	"github.com/wxalbum/mediad/albums"
 	"github.com/wxalbum/mediad/auth"
@@ -133,8 +135,16 @@ func blobConfig(e *config.Env) blob.Config {
 
 func workerConfig(e *config.Env) worker.Config {
 	d := worker.Config{}.Defaults()
+	// With Sentinel the server address comes from Sentinel: MEDIA_REDIS_ADDR
+	// keeps no default then, so setting both is an error Validate names.
+	sentinels, addr := e.AddrList("MEDIA_REDIS_SENTINELS"), ""
+	if len(sentinels) == 0 || e.String("MEDIA_REDIS_ADDR", "") != "" {
+		addr = e.Addr("MEDIA_REDIS_ADDR", d.RedisAddr)
+	}
 	return worker.Config{
-		RedisAddr:       e.Addr("MEDIA_REDIS_ADDR", d.RedisAddr),
+		RedisAddr:       addr,
+		RedisSentinels:  sentinels,
+		RedisMaster:     e.String("MEDIA_REDIS_MASTER", ""),
 		RedisDB:         e.Int("MEDIA_REDIS_DB", d.RedisDB, 0),
 		RedisPassword:   e.String("MEDIA_REDIS_PASSWORD", ""),
 		Concurrency:     e.Int("MEDIA_WORKER_CONCURRENCY", d.Concurrency, 1),
@@ -268,12 +278,31 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("MEDIA_PUBLIC_URL: want the public base URL such as https://media.example.com")
 	}
-	if _, err := url.Parse(c.DatabaseURL); err != nil || !strings.HasPrefix(c.DatabaseURL, "postgres") {
-		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
+	if err := validDatabaseURL(c.DatabaseURL); err != nil {
+		return err
 	}
 	return errors.Join(c.Auth.Validate(), c.Blob.Validate(), c.Worker.Validate(),
 		c.Upload.Validate(), c.Process.Validate(), c.WeChat.Validate(), c.Review.Validate(c.WeChat),
 		c.Reports.Validate(c.Retention.Defaults().Reports), c.Notify.Validate(), c.notifyNeedsWeChat())
+}
+
+// validDatabaseURL parses the URL as the pool will, without connecting. A
+// multi-host URL (postgres://u@h1:5432,h2:5432/media?target_session_attrs=read-write)
+// lists a primary and its standbys: each new connection tries them in turn
+// and keeps the one that accepts writes, so a failover needs no change
+// here. The parse error is not quoted: it may carry the password.
+func validDatabaseURL(raw string) error {
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		return errors.New("MEDIA_DATABASE_URL: want a postgres:// URL")
+	}
+	cfg, err := pgxpool.ParseConfig(raw)
+	if err != nil {
+		return errors.New("MEDIA_DATABASE_URL: not a valid PostgreSQL URL (hosts, ports and parameters such as target_session_attrs=read-write)")
+	}
+	if len(cfg.ConnConfig.Fallbacks) > 0 && cfg.ConnConfig.ValidateConnect == nil {
+		return errors.New("MEDIA_DATABASE_URL: several hosts need target_session_attrs=read-write (or primary), or writes may reach a standby")
+	}
+	return nil
 }
 
 // notifyNeedsWeChat: templates are sent with the appid and secret.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wxalbum/mediad/internal/blob"
 	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/worker"
 )
 
 // deps are the connections every mode needs.
@@ -36,11 +37,11 @@ func connect(ctx context.Context, cfg Config, log *slog.Logger) (*deps, error) {
 		pool.Close()
 		return nil, fmt.Errorf("minio at %s: %w", cfg.Blob.Endpoint, err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: cfg.Worker.RedisAddr, DB: cfg.Worker.RedisDB, Password: cfg.Worker.RedisPassword})
+	rdb := worker.NewRedis(cfg.Worker)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		pool.Close()
 		rdb.Close()
-		return nil, fmt.Errorf("redis at %s unreachable: %w", cfg.Worker.RedisAddr, err)
+		return nil, fmt.Errorf("redis at %s unreachable: %w", worker.RedisName(cfg.Worker), err)
 	}
 	if cfg.Auth.DevLogin {
 		log.Warn("MEDIA_DEV_LOGIN is on: anyone can sign in as anyone through POST /v1/auth/dev; never use it in production")

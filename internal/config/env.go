@@ -40,12 +40,35 @@ func (e *Env) String(name, def string) string {
 // Addr returns a host:port.
 func (e *Env) Addr(name, def string) string {
 	v := e.String(name, def)
+	e.checkAddr(name, v)
+	return v
+}
+
+// AddrList returns comma-separated host:port values (nil when unset).
+func (e *Env) AddrList(name string) []string {
+	v := e.String(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, a := range strings.Split(v, ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			e.Fail(name, "comma-separated host:port values without empty entries", v)
+			continue
+		}
+		e.checkAddr(name, a)
+		out = append(out, a)
+	}
+	return out
+}
+
+func (e *Env) checkAddr(name, v string) {
 	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
 		e.Fail(name, "host:port such as 127.0.0.1:8080", v)
 	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		e.Fail(name, "host:port with a numeric port", v)
 	}
-	return v
 }
 
 // Bool returns true/false/1/0.
