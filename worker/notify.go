@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -37,12 +36,7 @@ func (n *Notify) DispatchTask(ctx context.Context, _ *asynq.Task) error { return
 // the dispatch every period.
 func (s *Server) RegisterNotify(n *Notify, every time.Duration) error {
 	s.mux.HandleFunc(TypeNotifySend, n.SendTask)
-	s.mux.HandleFunc(TypeNotifyDispatch, n.DispatchTask)
-	// Unique for just under a period (asynq's least is 1s): schedulers of
-	// several workers add one dispatch per period between them.
-	_, err := s.sched.Register(fmt.Sprintf("@every %s", every), asynq.NewTask(TypeNotifyDispatch, nil),
-		asynq.Queue(QueueDefault), asynq.Unique(max(every*9/10, time.Second)), asynq.MaxRetry(1))
-	return err
+	return s.schedule(periodicTask{typ: TypeNotifyDispatch, every: every, queue: QueueDefault, handle: n.DispatchTask})
 }
 
 // EnqueueNotifySend queues the send task of a notice; one already queued

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -28,8 +27,7 @@ func (r *Reports) HoldTask(ctx context.Context, _ *asynq.Task) error {
 // RegisterReports routes the report tasks to r and schedules the hourly
 // hold task.
 func (s *Server) RegisterReports(r *Reports) error {
-	s.mux.HandleFunc(TypeReportsHold, r.HoldTask)
 	p := reportsPeriodic
-	_, err := s.sched.Register(p.spec, asynq.NewTask(p.typ, nil), asynq.Queue(p.queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
-	return err
+	p.handle = r.HoldTask
+	return s.schedule(p)
 }

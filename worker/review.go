@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -48,10 +47,9 @@ func (r *Review) SweepTask(ctx context.Context, _ *asynq.Task) error { return r.
 // sweep; called only when checks are on.
 func (s *Server) RegisterReview(r *Review) error {
 	s.mux.HandleFunc(TypeReviewSubmit, r.SubmitTask)
-	s.mux.HandleFunc(TypeReviewSweep, r.SweepTask)
 	p := reviewPeriodic
-	_, err := s.sched.Register(p.spec, asynq.NewTask(p.typ, nil), asynq.Queue(p.queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
-	return err
+	p.handle = r.SweepTask
+	return s.schedule(p)
 }
 
 // EnqueueReview queues the content check of a ready item.

@@ -19,14 +19,16 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	srv   *asynq.Server
-	sched *asynq.Scheduler
-	mux   *asynq.ServeMux
-	m     *taskMetrics
+	sched   *asynq.Scheduler
+	periods PeriodGate
+	mux     *asynq.ServeMux
+	m       *taskMetrics
 }
 
-// NewServer returns a Server; handlers are added with Handle and periodic
-// tasks with Every before Run.
-func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
+// NewServer returns a Server; handlers and periodic tasks are added with
+// the Register methods before Run. periods lets one scheduled run of each
+// periodic task per period through across all worker processes.
+func NewServer(cfg Config, periods PeriodGate, log *slog.Logger, reg prometheus.Registerer) (*Server, error) {
 	cfg = cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -49,26 +51,27 @@ func NewServer(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Server
 		LogLevel:       asynq.WarnLevel,
 	})
 	sched := asynq.NewScheduler(RedisOpt(cfg), &asynq.SchedulerOpts{Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel})
-	s := &Server{cfg: cfg, log: log, srv: srv, sched: sched, mux: asynq.NewServeMux(), m: m}
+	s := &Server{cfg: cfg, log: log, srv: srv, sched: sched, periods: periods, mux: asynq.NewServeMux(), m: m}
 	s.mux.Use(m.middleware)
 	return s, nil
 }
 
 // Register routes every task type of tasks.go to its handler and
-// schedules the periodic tasks; each periodic task's unique option keeps
-// several schedulers from piling up copies.
+// schedules the periodic tasks (one run per period across all workers:
+// schedule).
 func (s *Server) Register(media *Media, jobs *Jobs) error {
 	for typ, h := range map[string]asynq.HandlerFunc{
 		TypeProcessMedia: media.ProcessTask, TypeDeleteMedia: media.DeleteTask, TypePlayMedia: media.PlayTask,
 		TypeDissolveAlbum: jobs.Dissolve, TypeDeleteAccount: jobs.DeleteAccount, TypeBuildExport: jobs.BuildExport,
-		TypeSweep: jobs.Sweep, TypeReconcile: jobs.Reconcile, TypeExpireUploads: jobs.ExpireUploads, TypeRetention: jobs.Retention,
 	} {
 		s.mux.Handle(typ, h)
 	}
+	handlers := map[string]asynq.HandlerFunc{TypeSweep: jobs.Sweep, TypeReconcile: jobs.Reconcile,
+		TypeExpireUploads: jobs.ExpireUploads, TypeRetention: jobs.Retention}
 	var errs []error
 	for _, p := range periodic {
-		_, err := s.sched.Register(p.spec, asynq.NewTask(p.typ, nil), asynq.Queue(p.queue), asynq.Unique(time.Minute), asynq.MaxRetry(1))
-		errs = append(errs, err)
+		p.handle = handlers[p.typ]
+		errs = append(errs, s.schedule(p))
 	}
 	return errors.Join(errs...)
 }

@@ -167,17 +167,17 @@ func NewNotifySendTask(notificationID string, cfg Config) (*asynq.Task, error) {
 
 // reviewPeriodic is the periodic content-check sweep, scheduled only when
 // checks are on (Server.RegisterReview).
-var reviewPeriodic = struct{ typ, spec, queue string }{TypeReviewSweep, "@every 5m", QueueLow}
+var reviewPeriodic = periodicTask{typ: TypeReviewSweep, every: 5 * time.Minute, queue: QueueLow}
 
 // reportsPeriodic applies report holds hourly (Server.RegisterReports).
-var reportsPeriodic = struct{ typ, spec, queue string }{TypeReportsHold, "@every 1h", QueueLow}
+var reportsPeriodic = periodicTask{typ: TypeReportsHold, every: time.Hour, queue: QueueLow}
 
-// periodic lists the periodic tasks: type, schedule and queue.
-var periodic = []struct{ typ, spec, queue string }{
-	{TypeSweep, "@every 5m", QueueLow},
-	{TypeExpireUploads, "@every 15m", QueueLow},
-	{TypeRetention, "@every 1h", QueueLow},
-	{TypeReconcile, "@every 1h", QueueLow},
+// periodic lists the periodic tasks: type, period and queue.
+var periodic = []periodicTask{
+	{typ: TypeSweep, every: 5 * time.Minute, queue: QueueLow},
+	{typ: TypeExpireUploads, every: 15 * time.Minute, queue: QueueLow},
+	{typ: TypeRetention, every: time.Hour, queue: QueueLow},
+	{typ: TypeReconcile, every: time.Hour, queue: QueueLow},
 }
 
 // parseMedia, parseAlbum and parseID read a payload; a malformed one can

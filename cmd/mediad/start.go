@@ -37,7 +37,7 @@ func start(ctx context.Context, cfg Config, log *slog.Logger, serveHTTP, work bo
 		g.Go(func() error { app.changes.Listen(gctx, d.pool, log); return nil })
 	}
 	if work {
-		srv, err := worker.NewServer(cfg.Worker, log, m.Registry)
+		srv, err := worker.NewServer(cfg.Worker, worker.NewPeriods(d.pool), log, m.Registry)
 		if err != nil {
 			return err
 		}

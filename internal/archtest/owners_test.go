@@ -24,6 +24,7 @@ var owners = map[string]string{
 	"shares": "share", "share_opens": "share",
 	"exports": "account", "deletion_receipts": "account",
 	"notifications": "notify", "notification_settings": "notify", "notification_subscriptions": "notify",
+	"periodic_runs":     "worker",
 	"reports":           "reports",
 	"schema_migrations": "internal/db",
 }
