@@ -16,9 +16,9 @@ import (
 
 // Server runs task handlers and the periodic-task scheduler.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	srv   *asynq.Server
+	cfg     Config
+	log     *slog.Logger
+	srv     *asynq.Server
 	sched   *asynq.Scheduler
 	periods PeriodGate
 	mux     *asynq.ServeMux
