@@ -310,16 +310,24 @@ func (s *Store) Unfinished(ctx context.Context, afterID string, limit int) ([]*M
 
 // Deleting returns items deleting since before before, whose deletion task
 // may have been lost.
-func (s *Store) Deleting(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	return s.ids(ctx, `SELECT id FROM media WHERE status = 'deleting' AND updated_at < $1
-		ORDER BY updated_at LIMIT $2`, before, limit)
+func (s *Store) Deleting(ctx context.Context, before time.Time, limit int) ([]*Media, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+mediaCols+` FROM media m WHERE m.status = 'deleting' AND m.updated_at < $1
+		ORDER BY m.updated_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (*Media, error) { return scanMedia(r) })
 }
 
-// Touch pushes an item's updated_at forward so the sweep does not pick it
-// up again while its re-enqueued task waits.
-func (s *Store) Touch(ctx context.Context, id string) error {
-	_, err := s.q.Exec(ctx, `UPDATE media SET updated_at = now(), attempts = attempts + 1 WHERE id = $1`, id)
-	return err
+// ClaimStuck pushes a stuck item's updated_at forward, so no sweep picks
+// it up again while its re-enqueued task waits, and counts the attempt,
+// unless its updated_at is no longer seen, the one the sweep read: another
+// sweep running at the same time claimed it first, and this one leaves it
+// (one requeue, one attempt).
+func (s *Store) ClaimStuck(ctx context.Context, id string, seen time.Time) (bool, error) {
+	tag, err := s.q.Exec(ctx, `UPDATE media SET updated_at = now(), attempts = attempts + 1
+		WHERE id = $1 AND updated_at = $2`, id, seen)
+	return tag.RowsAffected() == 1, err
 }
 
 // Exists reports which of ids have a media row or an upload row.

@@ -237,8 +237,11 @@ func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) er
 			r.StuckFailed++
 			continue
 		}
-		if err := s.store.Touch(ctx, m.ID); err != nil {
-			return err
+		if ok, err := s.store.ClaimStuck(ctx, m.ID, m.UpdatedAt); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		if err := s.queue.EnqueueProcess(ctx, m.ID, m.Kind); err != nil {
 			return err
@@ -252,11 +255,14 @@ func (s *Sweeper) requeue(ctx context.Context, now time.Time, r *SweepReport) er
 	if err != nil {
 		return err
 	}
-	for _, id := range deleting {
-		if err := s.store.Touch(ctx, id); err != nil {
-			return err
+	for _, m := range deleting {
+		if ok, err := s.store.ClaimStuck(ctx, m.ID, m.UpdatedAt); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
 		}
-		if err := s.queue.EnqueueDelete(ctx, id); err != nil {
+		if err := s.queue.EnqueueDelete(ctx, m.ID); err != nil {
 			return err
 		}
 		r.DeletesRequeued++
@@ -324,8 +330,11 @@ func (s *Sweeper) requeuePlay(ctx context.Context, now time.Time, r *SweepReport
 			}
 			continue
 		}
-		if err := s.store.Touch(ctx, m.ID); err != nil {
-			return err
+		if ok, err := s.store.ClaimStuck(ctx, m.ID, m.UpdatedAt); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		if err := s.queue.EnqueuePlay(ctx, m.ID); err != nil {
 			return err

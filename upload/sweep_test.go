@@ -69,3 +69,50 @@ func TestSweepGivesUpOnAnItemThatNeverFinishes(t *testing.T) {
 		t.Errorf("enqueued %v, deleted %v", q.processed, bs.deleted)
 	}
 }
+
+// TestSweepsRunningAtOnceRequeueOnce: two sweeps at once (two workers, or
+// the hourly reconcile beside `mediad reconcile`) find the same stuck
+// item; one claims it, so it is enqueued once and one attempt is counted
+// per round, and it still fails after MaxRequeues rounds, not half as many.
+func TestSweepsRunningAtOnceRequeueOnce(t *testing.T) {
+	pool, _ := dbtest.New(t)
+	ctx := context.Background()
+	dbtest.MustExec(t, pool, `INSERT INTO users (id, openid) VALUES ('u', 'u')`)
+	dbtest.MustExec(t, pool, `INSERT INTO media (id, owner_id, kind, content_type, size_bytes, sha256, visibility)
+		VALUES ('m', 'u', 'photo', 'image/gif', 24, '\x00', 'members')`)
+	cfg := Config{MaxRequeues: 3, StuckAfter: time.Minute}
+	qs := [2]*sweepQueue{{}, {}}
+	sweeps := [2]*Sweeper{NewSweeper(cfg, NewStore(pool), &sweepBlobs{}, qs[0]), NewSweeper(cfg, NewStore(pool), &sweepBlobs{}, qs[1])}
+	for round := 1; round <= 3; round++ {
+		// Two minutes pass (on the database's clock, which claims read).
+		dbtest.MustExec(t, pool, `UPDATE media SET updated_at = updated_at - interval '2 minutes'`)
+		now := time.Now()
+		errs := make(chan error, 2)
+		for i, s := range sweeps {
+			go func() {
+				var err error
+				if i == 0 {
+					_, err = s.Quick(ctx, now)
+				} else {
+					_, err = s.Deep(ctx, now, false)
+				}
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(qs[0].processed) + len(qs[1].processed); n != round {
+			t.Errorf("round %d: enqueued %d times in all, want %d", round, n, round)
+		}
+		if n := dbtest.Count(t, pool, `SELECT attempts FROM media WHERE id = 'm'`); n != round {
+			t.Errorf("round %d: %d attempts counted, want %d", round, n, round)
+		}
+	}
+	m, err := NewStore(pool).Find(ctx, "m")
+	if err != nil || m.Status != StatusProcessing {
+		t.Errorf("after 3 rounds: %+v %v, want still processing (MaxRequeues 3)", m, err)
+	}
+}
