@@ -15,6 +15,10 @@
 #   make build     build .devstack/bin/mediad
 #   make clean     remove built binaries (keeps MinIO and its data)
 #   make devstack-up / devstack-down / devstack-status
+#   make cluster   start the local HA cluster in .cluster/ (scripts/cluster up)
+#   make cluster-down    stop the cluster (data stays in .cluster/)
+#   make cluster-status  cluster processes, primaries and /readyz
+#   make chaos     fault test on the cluster: kill nodes under load, 0 lost (docs/scaling.md)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -32,7 +36,8 @@ FUZZJOBS ?= 1
 # Loads the stack's environment into the recipe's shell (fails if it can't).
 LOAD_ENV = stack_env="$$($(DEVSTACK) env)"; eval "$$stack_env"
 
-.PHONY: help run test bench lint faults fuzz build clean devstack-up devstack-down devstack-status
+.PHONY: help run test bench lint faults fuzz build clean devstack-up devstack-down devstack-status \
+	cluster cluster-down cluster-status chaos
 
 help:
 	@sed -n '1,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
@@ -97,3 +102,17 @@ devstack-down:
 
 devstack-status:
 	@$(DEVSTACK) status
+
+cluster:
+	@scripts/cluster up
+
+cluster-down:
+	@scripts/cluster down
+
+cluster-status:
+	@scripts/cluster status
+
+# The fault test needs the cluster up; it leaves it running (make cluster-down).
+chaos:
+	@scripts/cluster up
+	@cluster_env="$$(scripts/cluster env)"; eval "$$cluster_env"; go run ./cmd/mediachaos
