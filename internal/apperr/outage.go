@@ -2,6 +2,7 @@ package apperr
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -18,15 +19,17 @@ func DependencyDown(err error) bool {
 		return false
 	}
 	var op *net.OpError
-	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+	if errors.As(err, &op) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) { // the server went away mid-reply (a killed primary)
 		return true
 	}
-	// PostgreSQL: connection exceptions (08) and operator intervention
-	// (57: shutting down, terminated by an administrator).
+	// PostgreSQL: connection exceptions (08), operator intervention (57:
+	// shutting down, terminated by an administrator) and a write that
+	// reached a primary being demoted in a failover (25006).
 	var sql interface{ SQLState() string }
 	if errors.As(err, &sql) {
 		st := sql.SQLState()
-		return strings.HasPrefix(st, "08") || strings.HasPrefix(st, "57")
+		return strings.HasPrefix(st, "08") || strings.HasPrefix(st, "57") || st == "25006"
 	}
 	var e *Error
 	return errors.As(err, &e) && e.Status == http.StatusServiceUnavailable // e.g. storage_unavailable
