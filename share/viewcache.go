@@ -1,6 +1,7 @@
 package share
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +93,9 @@ func (c *viewCache) put(k viewKey, e *cachedView) {
 	if c.ver.Changed(e.at, e.scopes) {
 		return
 	}
+	// The cursor may point into the request's buffer (Fiber query values),
+	// which fasthttp reuses for the next request: a map key must own it.
+	k.cursor = strings.Clone(k.cursor)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.entries[k]; old != nil {

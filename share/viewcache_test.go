@@ -3,6 +3,7 @@ package share
 import (
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // fakeChanges is a Versioner the test moves by hand: change(scopes...)
@@ -173,5 +174,25 @@ func TestViewCacheOffWithoutVersioner(t *testing.T) {
 	}
 	if h, m := (&Service{}).ViewCacheStats(); h != 0 || m != 0 {
 		t.Fatal("a cache that is off counts")
+	}
+}
+
+// TestViewCacheKeyOwnsItsCursor: the cursor a request hands in may point
+// into a buffer fasthttp reuses for the next request; the page stored
+// under it must still be found under its own cursor afterwards, and never
+// under the next request's.
+func TestViewCacheKeyOwnsItsCursor(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	c := newViewCache(&fakeChanges{live: true, at: map[string]uint64{}}, time.Minute, 1<<20)
+	buf := []byte("cursor-1")
+	alias := unsafe.String(&buf[0], len(buf)) // as Fiber's c.Query returns it
+	c.put(viewKey{tokenHash: "a", cursor: alias, limit: 50},
+		&cachedView{link: &Link{ID: "l"}, body: []byte("page 2"), built: t0, scopes: []string{"l:l"}})
+	copy(buf, "cursor-2") // the next request on the connection
+	if e := c.get(viewKey{tokenHash: "a", cursor: "cursor-1", limit: 50}, t0); e == nil || string(e.body) != "page 2" {
+		t.Errorf("cursor-1 after the buffer was reused: %v, want page 2", e)
+	}
+	if e := c.get(viewKey{tokenHash: "a", cursor: "cursor-2", limit: 50}, t0); e != nil {
+		t.Errorf("cursor-2 was never built but the cache answers %q", e.body)
 	}
 }
