@@ -27,6 +27,10 @@ type Config struct {
 	// Uploads (and parts) streaming at once per user and per client
 	// network; default 10 (wx.uploadFile's own limit) and 64. Per process.
 	PerUser, PerNetwork int
+	// GrantCache is how many member checks of /f/ requests each process
+	// keeps (kept right by link change notifications); default 100000,
+	// negative: off.
+	GrantCache int
 }
 
 // Defaults fills zero values.
@@ -67,6 +71,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.PerUser == 0 {
 		c.PerUser = 10
+	}
+	if c.GrantCache == 0 {
+		c.GrantCache = 100000
 	}
 	if c.PerNetwork == 0 {
 		c.PerNetwork = 64

@@ -20,6 +20,33 @@ type LinkCheck func(ctx context.Context, linkID, mediaID, variant string) (bool,
 // SetLinkCheck installs the share links' access check.
 func (s *Service) SetLinkCheck(f LinkCheck) { s.linkCheck = f }
 
+// CacheGrants lets /f/ keep member checks while ver says nothing they
+// read changed (Config.GrantCache entries; off when negative).
+func (s *Service) CacheGrants(ver Versioner) { s.grants = newGrantCache(ver, s.cfg.GrantCache) }
+
+// GrantCacheStats returns how many member checks of /f/ the cache
+// answered and how many went to the database (0, 0 while it is off).
+func (s *Service) GrantCacheStats() (hits, misses uint64) {
+	if s.grants == nil {
+		return 0, 0
+	}
+	return s.grants.hits.Load(), s.grants.misses.Load()
+}
+
+// findVisible is FindVisible for a member grant, through the grant cache.
+func (s *Service) findVisible(ctx context.Context, id, viewer string) (*Media, error) {
+	k, now := grantKey{viewer: viewer, media: id}, time.Now()
+	if m := s.grants.get(k, now); m != nil {
+		return m, nil
+	}
+	v, live := s.grants.version()
+	m, err := s.store.FindVisible(ctx, id, viewer)
+	if err == nil && live && m.Status == StatusReady {
+		s.grants.put(k, m, v, now)
+	}
+	return m, err
+}
+
 // authorize re-checks a verified grant against the current rules: a grant
 // outlives neither a visibility change, nor a removal from the album, nor
 // a revoked link. An item the viewer may no longer see is ErrNotFound.
@@ -29,7 +56,7 @@ func (s *Service) authorize(ctx context.Context, g signer.Grant) (*Media, error)
 	var err error
 	switch kind {
 	case "u":
-		m, err = s.store.FindVisible(ctx, g.MediaID, who)
+		m, err = s.findVisible(ctx, g.MediaID, who)
 	case "l":
 		m, err = s.store.Find(ctx, g.MediaID)
 		if err == nil && s.linkCheck != nil {

@@ -20,6 +20,7 @@ type Service struct {
 	limit     Limiter
 	signer    *signer.Signer
 	linkCheck LinkCheck
+	grants    *grantCache // nil until CacheGrants, or when off
 	log       *slog.Logger
 	chains    hashChains // running hashes of the chunked uploads in flight here
 	inflight  inflight   // uploads streaming here, per user and per network

@@ -179,7 +179,16 @@ func uploadConfig(e *config.Env) upload.Config {
 		RateWindow:    e.Duration("MEDIA_UPLOAD_RATE_WINDOW", d.RateWindow),
 		PerUser:       e.Int("MEDIA_UPLOADS_PER_USER", d.PerUser, 1),
 		PerNetwork:    e.Int("MEDIA_UPLOADS_PER_NETWORK", d.PerNetwork, 1),
+		GrantCache:    grantCacheSize(e, d.GrantCache),
 	}
+}
+
+// grantCacheSize is MEDIA_GRANT_CACHE: entries, "0" for off.
+func grantCacheSize(e *config.Env, def int) int {
+	if e.String("MEDIA_GRANT_CACHE", "") == "0" {
+		return -1
+	}
+	return e.Int("MEDIA_GRANT_CACHE", def, 1)
 }
 
 func httpLimits(e *config.Env) httpx.Limits {

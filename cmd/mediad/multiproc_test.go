@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,6 +85,76 @@ func TestMultiShareCacheAcrossProcesses(t *testing.T) {
 	}
 }
 
+// TestMultiGrantCacheAcrossProcesses: the member checks of /f/ that each
+// API process caches stop at once where a write happened and within one
+// notification in the other process: a member removed loses every URL
+// handed out, an item made only_me stops serving to members.
+func TestMultiGrantCacheAcrossProcesses(t *testing.T) {
+	a := startEngine(t, "all", nil)
+	b := a.startAnother("serve", nil)
+	o, v := a.signIn("GrantOwner"), a.signIn("GrantViewer")
+	album := a.album(o.tok, map[string]string{v.tok: "viewer"})
+	hidden, kept := a.uploadPhotoID(o, "photo", album, "members"), a.uploadPhotoID(o, "photo", album, "members")
+	a.waitReady(o.tok, hidden)
+	a.waitReady(o.tok, kept)
+	on := func(e *engine, id string) string { // v's thumb URL, served by e
+		return e.base + strings.TrimPrefix(a.getMedia(v.tok, id, 200).URLs["thumb"], a.base)
+	}
+	urls := map[*engine]map[string]string{a: {}, b: {}}
+	for _, e := range []*engine{a, b} {
+		for _, id := range []string{hidden, kept} {
+			urls[e][id] = on(e, id)
+		}
+	}
+	// Until the cache answers in both processes (the writes that made the
+	// album may notify after the first check).
+	for _, e := range []*engine{a, b} {
+		before := e.counter("mediad_grant_cache_hits_total")
+		if !poll(5*time.Second, func() bool {
+			return albFetch(t, urls[e][hidden]) == 200 && albFetch(t, urls[e][kept]) == 200 &&
+				e.counter("mediad_grant_cache_hits_total") >= before+2
+		}) {
+			t.Fatalf("%s: /f/ member checks never answered from the grant cache", e.base)
+		}
+	}
+	// Served from the cache, each URL still gets its own item's bytes
+	// (alternating items on keep-alive connections; that the cache's keys
+	// own their strings is TestGrantCacheKeyOwnsItsStrings in upload).
+	for _, e := range []*engine{a, b} {
+		want := map[string][32]byte{}
+		for round := range 4 {
+			for _, id := range []string{hidden, kept} {
+				sum := sha256.Sum256(fetchBody(t, urls[e][id]))
+				if round == 0 {
+					want[id] = sum
+				} else if sum != want[id] {
+					t.Fatalf("%s round %d: /f/ of %s served other bytes than at first", e.base, round, id)
+				}
+			}
+		}
+		if want[hidden] == want[kept] {
+			t.Fatal("the two items' thumbs are the same bytes: the check above proves nothing")
+		}
+	}
+	a.do("PATCH", "/v1/media/"+hidden, o.tok, map[string]string{"visibility": "only_me"}, 200, nil)
+	if st := albFetch(t, urls[a][hidden]); st != 404 {
+		t.Errorf("the writing process serves an only_me item to a member: %d, want 404 at once", st)
+	}
+	if !poll(2*time.Second, func() bool { return albFetch(t, urls[b][hidden]) == 404 }) {
+		t.Error("the other process still serves an only_me item to a member 2s after the change")
+	}
+	if st := albFetch(t, urls[b][kept]); st != 200 {
+		t.Errorf("the other item stopped serving: %d", st)
+	}
+	b.do("DELETE", "/v1/albums/"+album+"/members/"+v.id, o.tok, nil, 204, nil)
+	if st := albFetch(t, urls[b][kept]); st != 404 {
+		t.Errorf("the writing process serves a removed member: %d, want 404 at once", st)
+	}
+	if !poll(2*time.Second, func() bool { return albFetch(t, urls[a][kept]) == 404 }) {
+		t.Error("the other process still serves a removed member 2s after the removal")
+	}
+}
+
 // TestMultiLimitsAndOpenCountsAcrossProcesses: the per-address limit on
 // public routes is one budget across API processes (Redis), and opens
 // counted in each process's memory all reach share_opens.
@@ -117,4 +189,19 @@ func TestMultiLimitsAndOpenCountsAcrossProcesses(t *testing.T) {
 	if !poll(10*time.Second, func() bool { return total() >= 6 }) || total() != 6 {
 		t.Errorf("share_opens counts %d opens, want the 6 served by both processes", total())
 	}
+}
+
+// fetchBody GETs url (keep-alive, the default client) and returns its 200 body.
+func fetchBody(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return b
 }

@@ -38,7 +38,10 @@ func (e *engine) openLink(tok string) linkPage {
 }
 
 // cacheHits reads mediad_share_view_cache_hits_total from e's metrics.
-func (e *engine) cacheHits() int {
+func (e *engine) cacheHits() int { return e.counter("mediad_share_view_cache_hits_total") }
+
+// counter reads the counter name from e's metrics.
+func (e *engine) counter(name string) int {
 	e.t.Helper()
 	resp, err := http.Get("http://" + e.env["MEDIA_METRICS_ADDR"] + "/metrics")
 	if err != nil {
@@ -47,12 +50,12 @@ func (e *engine) cacheHits() int {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "mediad_share_view_cache_hits_total "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			n, _ := strconv.ParseFloat(v, 64)
 			return int(n)
 		}
 	}
-	e.t.Fatal("no mediad_share_view_cache_hits_total in the metrics")
+	e.t.Fatalf("no %s in the metrics", name)
 	return 0
 }
 
