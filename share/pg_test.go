@@ -101,7 +101,7 @@ func within(d time.Duration, cond func() bool) bool {
 func newPGFixture(t testing.TB, listen bool) *pgFixture {
 	pool, _ := dbtest.New(t)
 	f := &pgFixture{t: t, pool: pool, conn: &counting{Pool: pool}, user: ids.New()}
-	var changes Versioner
+	var changes db.Versioner
 	if listen {
 		f.changes = f.listen()
 		changes = f.changes

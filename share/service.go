@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/wxalbum/mediad/albums"
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/internal/signer"
 	"github.com/wxalbum/mediad/upload"
@@ -95,7 +96,7 @@ type Service struct {
 
 // NewService returns a Service. changes (may be nil) lets it cache link
 // pages while nothing they show has changed.
-func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, tries, linkTries Limiter, changes Versioner) *Service {
+func NewService(cfg Config, store *Store, roles Roles, uploads *upload.Service, sg *signer.Signer, tries, linkTries Limiter, changes db.Versioner) *Service {
 	s := &Service{cfg: cfg.Defaults(), store: store, roles: roles, uploads: uploads, signer: sg, tries: tries, linkTries: linkTries, now: time.Now}
 	if changes != nil && s.cfg.ViewCacheBytes > 0 {
 		// A cached page holds signed URLs: it must expire well before they do.

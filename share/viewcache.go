@@ -5,22 +5,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// Versioner tells whether cached link views are still current (internal/db
-// Changes): every write that can change what a link shows names the
-// scopes it touched (its link, its album, its item in no album), through
-// PostgreSQL notifications from every process, and this process's own
-// writes wait until theirs are in before they answer. While the listener
-// is not live, nothing is served from the cache.
-type Versioner interface {
-	// Version is the version to build a page at, read before the
-	// database; live false: do not cache.
-	Version() (v uint64, live bool)
-	// Changed reports whether a page built at v from scopes may be
-	// stale: one of them, or everything, changed since, or not live.
-	Changed(v uint64, scopes []string) bool
-}
+	"github.com/wxalbum/mediad/internal/db"
+)
 
 // viewCache keeps the encoded pages of link views for popular links opened
 // by many recipients at once. An entry is served only while nothing it was
@@ -32,7 +19,7 @@ type Versioner interface {
 // from the cached link. Entries live at most ttl, well inside the lifetime
 // of the signed URLs they hold.
 type viewCache struct {
-	ver          Versioner
+	ver          db.Versioner // kept right by every write's notification
 	ttl          time.Duration
 	maxBytes     int
 	hits, misses atomic.Uint64
@@ -55,7 +42,7 @@ type cachedView struct {
 	scopes []string // what it was built from (pageScopes)
 }
 
-func newViewCache(ver Versioner, ttl time.Duration, maxBytes int) *viewCache {
+func newViewCache(ver db.Versioner, ttl time.Duration, maxBytes int) *viewCache {
 	return &viewCache{ver: ver, ttl: ttl, maxBytes: maxBytes, entries: map[viewKey]*cachedView{}}
 }
 

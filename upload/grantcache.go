@@ -9,19 +9,6 @@ import (
 	"github.com/wxalbum/mediad/internal/db"
 )
 
-// Versioner tells whether what was read from the database is still
-// current (internal/db Changes): every write to media, albums or
-// album_members names the scopes it touched (an album, an item in no
-// album) in a PostgreSQL notification from any process, and this
-// process's own writes wait until theirs are in before they answer.
-type Versioner interface {
-	// Version is the version to cache a read at, taken before the read;
-	// live false: do not cache.
-	Version() (v uint64, live bool)
-	// Changed reports whether a read at v of scopes may be stale.
-	Changed(v uint64, scopes []string) bool
-}
-
 // grantTTL bounds how long a cached grant check is trusted even when no
 // notification says otherwise.
 const grantTTL = time.Minute
@@ -34,7 +21,7 @@ const grantTTL = time.Minute
 // Only positive answers are kept; a removal, hide, review result or
 // membership change reaches the next request as the link pages do.
 type grantCache struct {
-	ver          Versioner
+	ver          db.Versioner
 	max          int
 	hits, misses atomic.Uint64
 
@@ -50,7 +37,7 @@ type cachedGrant struct {
 	built time.Time
 }
 
-func newGrantCache(ver Versioner, max int) *grantCache {
+func newGrantCache(ver db.Versioner, max int) *grantCache {
 	if ver == nil || max <= 0 {
 		return nil
 	}

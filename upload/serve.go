@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wxalbum/mediad/internal/blob"
+	"github.com/wxalbum/mediad/internal/db"
 	"github.com/wxalbum/mediad/internal/ids"
 	"github.com/wxalbum/mediad/internal/signer"
 )
@@ -22,7 +23,7 @@ func (s *Service) SetLinkCheck(f LinkCheck) { s.linkCheck = f }
 
 // CacheGrants lets /f/ keep member checks while ver says nothing they
 // read changed (Config.GrantCache entries; off when negative).
-func (s *Service) CacheGrants(ver Versioner) { s.grants = newGrantCache(ver, s.cfg.GrantCache) }
+func (s *Service) CacheGrants(ver db.Versioner) { s.grants = newGrantCache(ver, s.cfg.GrantCache) }
 
 // GrantCacheStats returns how many member checks of /f/ the cache
 // answered and how many went to the database (0, 0 while it is off).

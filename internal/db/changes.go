@@ -31,6 +31,17 @@ type Changes struct {
 	barrier  barrier
 }
 
+// Versioner is what a cache needs of Changes (the link view cache, the
+// /f/ grant cache); tests stand in for it.
+type Versioner interface {
+	// Version is the version to cache a read at, taken before the read;
+	// live false: do not cache.
+	Version() (v uint64, live bool)
+	// Changed reports whether a read at v of scopes may be stale: one of
+	// them, or everything, changed since, or the listener is not live.
+	Changed(v uint64, scopes []string) bool
+}
+
 // Version returns the current sequence number and whether the listener is
 // connected; while it is not, nothing may be served from a cache.
 func (c *Changes) Version() (uint64, bool) {
