@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+
+	"github.com/redis/go-redis/v9"
 )
 
 const usage = `usage: mediad <command>
@@ -48,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("configuration: %w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{log}) })
 	switch cmd {
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
