@@ -78,11 +78,19 @@ func (f *fakeCheck) of(id string) []checkSub {
 	return out
 }
 
-// waitSubs waits until id has n submissions and returns them.
-func (f *fakeCheck) waitSubs(t *testing.T, id string, n int) []checkSub {
-	t.Helper()
-	if !poll(30*time.Second, func() bool { return len(f.of(id)) >= n }) {
-		t.Fatalf("media %s: %d submissions, want %d", id, len(f.of(id)), n)
+// waitSubs waits until id has n submissions and the worker has recorded
+// the last one's trace id on the item, and returns them. WeChat pushes a
+// result after mediaCheckAsync answered; the fake answers at once, so a
+// test that pushed before the worker wrote the trace id down would find
+// its push ignored as an unknown trace.
+func (f *fakeCheck) waitSubs(e *engine, id string, n int) []checkSub {
+	e.t.Helper()
+	recorded := func() bool {
+		subs := f.of(id)
+		return len(subs) >= n && e.count(`SELECT count(*) FROM media WHERE id = $1 AND review_trace_id = $2`, id, subs[len(subs)-1].Trace) == 1
+	}
+	if !poll(30*time.Second, recorded) {
+		e.t.Fatalf("media %s: %d submissions, want %d with the last trace id recorded", id, len(f.of(id)), n)
 	}
 	return f.of(id)
 }
@@ -211,7 +219,7 @@ func TestReviewPendingUntilPass(t *testing.T) {
 	if mine.Media.Review != "pending" {
 		t.Fatalf("uploader sees review %q, want pending", mine.Media.Review)
 	}
-	sub := f.waitSubs(t, s.id, 1)[0]
+	sub := f.waitSubs(e, s.id, 1)[0]
 	if sub.MediaType != 2 || sub.Version != 2 || sub.OpenID != "dev:carol" || sub.Scene != wechat.SceneSocialLog ||
 		!strings.Contains(sub.MediaURL, "/f/"+s.id+"/preview?t=") {
 		t.Errorf("submission %+v", sub)
@@ -240,7 +248,7 @@ func TestReviewPendingUntilPass(t *testing.T) {
 
 	avatar := e.uploadPhotoID(s.bob, "avatar", "", "")
 	e.waitReady(s.bob.tok, avatar)
-	if sub := f.waitSubs(t, avatar, 1)[0]; sub.Scene != wechat.SceneProfile || sub.OpenID != "dev:bob" {
+	if sub := f.waitSubs(e, avatar, 1)[0]; sub.Scene != wechat.SceneProfile || sub.OpenID != "dev:bob" {
 		t.Errorf("avatar submission %+v, want scene %d for dev:bob", sub, wechat.SceneProfile)
 	}
 }
@@ -254,7 +262,7 @@ func TestReviewRiskyHidesEverywhere(t *testing.T) {
 	f := newFakeCheck(t)
 	e := startReviewEngine(t, f, nil)
 	s := newReviewScene(e)
-	sub := f.waitSubs(t, s.id, 1)[0]
+	sub := f.waitSubs(e, s.id, 1)[0]
 	e.do("POST", "/v1/wechat/events?"+signedQuery(reviewPushToken), "", nil, 400, nil) // no JSON body
 	if st, _ := e.push(reviewPushToken, sub.Trace, "pass"); st != 200 {
 		t.Fatal("push pass")
@@ -305,7 +313,7 @@ func TestReviewForgedCallbackRefused(t *testing.T) {
 	f := newFakeCheck(t)
 	e := startReviewEngine(t, f, nil)
 	s := newReviewScene(e)
-	sub := f.waitSubs(t, s.id, 1)[0]
+	sub := f.waitSubs(e, s.id, 1)[0]
 
 	st, b := e.push("not-our-token", sub.Trace, "pass")
 	if st != 401 || errorCode(t, b) != "unauthorized" {
@@ -336,7 +344,7 @@ func TestReviewSweepResubmitsThenGivesUp(t *testing.T) {
 	f := newFakeCheck(t)
 	e := startReviewEngine(t, f, map[string]string{"MEDIA_REVIEW_TIMEOUT": "1ms", "MEDIA_REVIEW_MAX_TRIES": "2"})
 	s := newReviewScene(e)
-	f.waitSubs(t, s.id, 1)
+	f.waitSubs(e, s.id, 1)
 	tries := func() int { return e.count(`SELECT review_tries FROM media WHERE id = $1`, s.id) }
 	if !poll(10*time.Second, func() bool { return tries() == 1 }) {
 		t.Fatalf("tries %d after the first submission, want 1", tries())
@@ -349,7 +357,7 @@ func TestReviewSweepResubmitsThenGivesUp(t *testing.T) {
 		}
 	}
 	sweep()
-	subs := f.waitSubs(t, s.id, 2)
+	subs := f.waitSubs(e, s.id, 2)
 	if !poll(10*time.Second, func() bool { return tries() == 2 }) {
 		t.Fatalf("tries %d after the resubmission, want 2", tries())
 	}
