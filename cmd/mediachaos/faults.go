@@ -201,10 +201,12 @@ func attribute(calls []call, res []*faultResult) {
 			if _, ok := r.Errors[c.op]; !ok {
 				r.Errors[c.op] = c.err
 			}
-			if first.IsZero() {
+			if first.IsZero() || c.at.Before(first) { // calls are recorded as they end
 				first = c.at
 			}
-			last = c.at
+			if c.at.After(last) {
+				last = c.at
+			}
 		}
 		if !first.IsZero() {
 			r.WindowS = last.Sub(first).Seconds()
