@@ -4,39 +4,9 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/wxalbum/mediad/internal/db/dbtest"
 )
-
-// fakeChanges is a Versioner the test moves by hand: change(scopes...)
-// records a change of those scopes, change() of everything.
-type fakeChanges struct {
-	seq, all uint64
-	at       map[string]uint64
-	live     bool
-}
-
-func (f *fakeChanges) Version() (uint64, bool) { return f.seq, f.live }
-
-func (f *fakeChanges) Changed(v uint64, scopes []string) bool {
-	if !f.live || f.all > v {
-		return true
-	}
-	for _, s := range scopes {
-		if f.at[s] > v {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *fakeChanges) change(scopes ...string) {
-	f.seq++
-	if len(scopes) == 0 {
-		f.all = f.seq
-	}
-	for _, s := range scopes {
-		f.at[s] = f.seq
-	}
-}
 
 func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -51,74 +21,74 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 
 	cases := []struct {
 		name string
-		run  func(c *viewCache, f *fakeChanges) *cachedView
+		run  func(c *viewCache, f *dbtest.Versions) *cachedView
 		want string // body served, "" for a miss
 	}{
-		{"fresh entry is served", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"fresh entry is served", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
 			return c.get(k, t0.Add(time.Second))
 		}, "x"},
-		{"another key misses", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"another key misses", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
 			return c.get(other, t0)
 		}, ""},
-		{"a change of its album hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"a change of its album hides it", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
-			f.change("a:a1")
+			f.Change("a:a1")
 			return c.get(k, t0)
 		}, ""},
-		{"a change of its link hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"a change of its link hides it", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
-			f.change("l:l1")
+			f.Change("l:l1")
 			return c.get(k, t0)
 		}, ""},
-		{"a change of everything hides it", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"a change of everything hides it", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
-			f.change()
+			f.Change()
 			return c.get(k, t0)
 		}, ""},
-		{"a change of another album leaves it", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"a change of another album leaves it", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
-			f.change("a:a2", "l:l2", "m:m1")
+			f.Change("a:a2", "l:l2", "m:m1")
 			return c.get(k, t0)
 		}, "x"},
-		{"an entry built before a change of its album is never stored", func(c *viewCache, f *fakeChanges) *cachedView {
-			f.change("a:a1") // the change lands while the page is being built at version 1
+		{"an entry built before a change of its album is never stored", func(c *viewCache, f *dbtest.Versions) *cachedView {
+			f.Change("a:a1") // the change lands while the page is being built at version 1
 			c.put(k, entry(1, "x"))
 			return c.get(k, t0)
 		}, ""},
-		{"an entry built before a change elsewhere is stored", func(c *viewCache, f *fakeChanges) *cachedView {
-			f.change("a:a2")
+		{"an entry built before a change elsewhere is stored", func(c *viewCache, f *dbtest.Versions) *cachedView {
+			f.Change("a:a2")
 			c.put(k, entry(1, "x"))
 			return c.get(k, t0)
 		}, "x"},
-		{"listener down: nothing served", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"listener down: nothing served", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
-			f.live = false
+			f.Live = false
 			return c.get(k, t0)
 		}, ""},
-		{"listener down: nothing stored", func(c *viewCache, f *fakeChanges) *cachedView {
-			f.live = false
+		{"listener down: nothing stored", func(c *viewCache, f *dbtest.Versions) *cachedView {
+			f.Live = false
 			c.put(k, entry(1, "x"))
-			f.live = true
+			f.Live = true
 			return c.get(k, t0)
 		}, ""},
-		{"older than the ttl", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"older than the ttl", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "x"))
 			return c.get(k, t0.Add(time.Minute))
 		}, ""},
-		{"over the memory bound stale entries go first", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"over the memory bound stale entries go first", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "012345"))
 			c.put(other, entry2(1, "abcdef"))
-			f.change("a:a1")
+			f.Change("a:a1")
 			third := viewKey{tokenHash: "c", limit: 50}
-			c.put(third, &cachedView{link: &Link{}, body: []byte("ghijkl"), built: t0, at: f.seq, scopes: []string{"a:a3"}})
+			c.put(third, &cachedView{link: &Link{}, body: []byte("ghijkl"), built: t0, at: f.Seq, scopes: []string{"a:a3"}})
 			if c.bytes != 12 || c.entries[k] != nil {
 				t.Errorf("after eviction %d bytes in %d entries, want the stale page gone", c.bytes, len(c.entries))
 			}
 			return c.get(other, t0)
 		}, "abcdef"},
-		{"over the memory bound current entries go down to 3/4", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"over the memory bound current entries go down to 3/4", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "0123456789"))
 			c.put(other, entry2(1, "0123456789"))
 			if c.bytes != 10 || len(c.entries) != 1 {
@@ -126,7 +96,7 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 			}
 			return nil
 		}, ""},
-		{"replacing an entry counts its bytes once", func(c *viewCache, f *fakeChanges) *cachedView {
+		{"replacing an entry counts its bytes once", func(c *viewCache, f *dbtest.Versions) *cachedView {
 			c.put(k, entry(1, "abc"))
 			c.put(k, entry(1, "abcd"))
 			if c.bytes != 4 {
@@ -137,7 +107,7 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := &fakeChanges{seq: 1, at: map[string]uint64{}, live: true}
+			f := func() *dbtest.Versions { v := dbtest.NewVersions(); v.Seq = 1; return v }()
 			got := tc.run(newViewCache(f, time.Minute, 16), f)
 			switch {
 			case tc.want == "" && got != nil:
@@ -150,14 +120,14 @@ func TestViewCacheServesOnlyCurrentEntries(t *testing.T) {
 }
 
 func TestViewCacheCountsHitsAndMisses(t *testing.T) {
-	f := &fakeChanges{seq: 1, at: map[string]uint64{}, live: true}
+	f := func() *dbtest.Versions { v := dbtest.NewVersions(); v.Seq = 1; return v }()
 	s := &Service{views: newViewCache(f, time.Minute, 1<<10)}
 	now := time.Now()
 	k := viewKey{tokenHash: "a"}
 	s.views.get(k, now) // miss: empty
 	s.views.put(k, &cachedView{link: &Link{}, body: []byte("x"), built: now, at: 1, scopes: []string{"a:1"}})
 	s.views.get(k, now) // hit
-	f.change("a:1")
+	f.Change("a:1")
 	s.views.get(k, now) // miss: changed
 	if h, m := s.ViewCacheStats(); h != 1 || m != 2 {
 		t.Fatalf("stats = %d hits, %d misses; want 1, 2", h, m)
@@ -183,7 +153,7 @@ func TestViewCacheOffWithoutVersioner(t *testing.T) {
 // under the next request's.
 func TestViewCacheKeyOwnsItsCursor(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
-	c := newViewCache(&fakeChanges{live: true, at: map[string]uint64{}}, time.Minute, 1<<20)
+	c := newViewCache(dbtest.NewVersions(), time.Minute, 1<<20)
 	buf := []byte("cursor-1")
 	alias := unsafe.String(&buf[0], len(buf)) // as Fiber's c.Query returns it
 	c.put(viewKey{tokenHash: "a", cursor: alias, limit: 50},

@@ -6,41 +6,8 @@ import (
 	"unsafe"
 
 	"github.com/wxalbum/mediad/internal/db"
+	"github.com/wxalbum/mediad/internal/db/dbtest"
 )
-
-// versions is a Versioner as internal/db Changes behaves: each change of
-// scopes (none: everything) moves the version.
-type versions struct {
-	seq, all uint64
-	live     bool
-	last     map[string]uint64
-}
-
-func (c *versions) Version() (uint64, bool) { return c.seq, c.live }
-
-func (c *versions) Changed(v uint64, scopes []string) bool {
-	if !c.live || c.all > v {
-		return true
-	}
-	for _, s := range scopes {
-		if c.last[s] > v {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *versions) Invalidate(scopes ...string) {
-	c.seq++
-	if len(scopes) == 0 {
-		c.all = c.seq
-	}
-	for _, s := range scopes {
-		c.last[s] = c.seq
-	}
-}
-
-func live() *versions { return &versions{live: true, last: map[string]uint64{}} }
 
 func TestGrantCache(t *testing.T) {
 	album := "a1"
@@ -53,23 +20,23 @@ func TestGrantCache(t *testing.T) {
 		name string
 		// between runs after the check was read and before it is put;
 		// after runs after the put, before the next request.
-		between, after func(*versions)
+		between, after func(*dbtest.Versions)
 		later          time.Duration
 		key            grantKey
 		m              *Media
 		hit            bool
 	}{
 		{name: "cached", key: k1, m: inAlbum, hit: true},
-		{name: "its album changed", key: k1, m: inAlbum, after: func(c *versions) { c.Invalidate(db.AlbumScope(album)) }},
-		{name: "changed while it was read", key: k1, m: inAlbum, between: func(c *versions) { c.Invalidate(db.AlbumScope(album)) }},
-		{name: "another album changed", key: k1, m: inAlbum, after: func(c *versions) { c.Invalidate(db.AlbumScope("a2")) }, hit: true},
-		{name: "everything changed", key: k1, m: inAlbum, after: func(c *versions) { c.Invalidate() }},
-		{name: "item in no album changed", key: k2, m: loose, after: func(c *versions) { c.Invalidate(db.MediaScope("m2")) }},
-		{name: "item in no album, other item changed", key: k2, m: loose, after: func(c *versions) { c.Invalidate(db.MediaScope("m1")) }, hit: true},
+		{name: "its album changed", key: k1, m: inAlbum, after: func(c *dbtest.Versions) { c.Change(db.AlbumScope(album)) }},
+		{name: "changed while it was read", key: k1, m: inAlbum, between: func(c *dbtest.Versions) { c.Change(db.AlbumScope(album)) }},
+		{name: "another album changed", key: k1, m: inAlbum, after: func(c *dbtest.Versions) { c.Change(db.AlbumScope("a2")) }, hit: true},
+		{name: "everything changed", key: k1, m: inAlbum, after: func(c *dbtest.Versions) { c.Change() }},
+		{name: "item in no album changed", key: k2, m: loose, after: func(c *dbtest.Versions) { c.Change(db.MediaScope("m2")) }},
+		{name: "item in no album, other item changed", key: k2, m: loose, after: func(c *dbtest.Versions) { c.Change(db.MediaScope("m1")) }, hit: true},
 		{name: "older than the TTL", key: k1, m: inAlbum, later: grantTTL},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ch := live()
+			ch := dbtest.NewVersions()
 			gc := newGrantCache(ch, 10)
 			v, live := gc.version()
 			if !live {
@@ -94,7 +61,7 @@ func TestGrantCache(t *testing.T) {
 }
 
 func TestGrantCacheOffAndNotLive(t *testing.T) {
-	if newGrantCache(live(), -1) != nil || newGrantCache(nil, 10) != nil {
+	if newGrantCache(dbtest.NewVersions(), -1) != nil || newGrantCache(nil, 10) != nil {
 		t.Fatal("a cache that is off must be nil")
 	}
 	var off *grantCache
@@ -104,7 +71,7 @@ func TestGrantCacheOffAndNotLive(t *testing.T) {
 	if _, ok := off.version(); ok {
 		t.Error("nil cache says cache")
 	}
-	gc := newGrantCache(&versions{last: map[string]uint64{}}, 10) // listener not live
+	gc := newGrantCache(func() *dbtest.Versions { v := dbtest.NewVersions(); v.Live = false; return v }(), 10) // listener not live
 	m := &Media{ID: "m1", Status: StatusReady}
 	gc.put(grantKey{media: "m1"}, m, 0, time.Now())
 	if gc.get(grantKey{media: "m1"}, time.Now()) != nil {
@@ -113,7 +80,7 @@ func TestGrantCacheOffAndNotLive(t *testing.T) {
 }
 
 func TestGrantCacheStaysBounded(t *testing.T) {
-	gc := newGrantCache(live(), 100)
+	gc := newGrantCache(dbtest.NewVersions(), 100)
 	now := time.Now()
 	for i := range 1000 {
 		id := string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
@@ -129,7 +96,7 @@ func TestGrantCacheStaysBounded(t *testing.T) {
 // stored under them must still be found under its own id afterwards, and
 // never under the next request's.
 func TestGrantCacheKeyOwnsItsStrings(t *testing.T) {
-	gc := newGrantCache(live(), 10)
+	gc := newGrantCache(dbtest.NewVersions(), 10)
 	buf := []byte("m1")
 	alias := unsafe.String(&buf[0], len(buf)) // as Fiber's c.Params returns it
 	gc.put(grantKey{viewer: "u", media: alias}, &Media{ID: "m1", Status: StatusReady}, 0, time.Now())
